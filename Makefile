@@ -1,0 +1,78 @@
+# Entry point for development and CI. Every target uses its own virtualenv
+# (.venv, from requirements-dev.txt); nothing is installed into the system Python
+# except the Docker engine and debootstrap the test hosts need.
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+
+VENV ?= .venv
+BIN := $(VENV)/bin
+DISTROS ?= bookworm trixie
+# Scenarios in the order `make test` runs them.
+SCENARIOS := base base_invalid
+
+export PATH := $(abspath $(BIN)):$(PATH)
+
+.PHONY: help venv lint test images docker host-tools build install-check changelog clean \
+	$(addprefix molecule-,$(SCENARIOS)) $(addprefix test-,$(DISTROS))
+
+help:
+	@echo "make test                everything CI runs: lint, then every scenario on $(DISTROS)"
+	@echo "make lint                yamllint + ansible-lint (production profile)"
+	@echo "make molecule-<scenario> one scenario (DISTROS=bookworm to pick a release): $(SCENARIOS)"
+	@echo "make images              build or reuse the Debian test images"
+	@echo "make build               build the collection tarball"
+	@echo "make install-check       install the tarball offline and use it from outside the repo"
+
+$(BIN)/.installed: requirements-dev.txt
+	python3 -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+venv: $(BIN)/.installed
+
+lint: venv
+	yamllint --strict .
+	ansible-lint
+
+host-tools:
+	@command -v debootstrap >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q debootstrap >/dev/null; \
+	  else echo "debootstrap is needed to build test images: apt-get install debootstrap" >&2; exit 1; fi; }
+
+docker:
+	tests/docker-engine.sh
+
+images: docker host-tools
+	@for d in $(DISTROS); do tests/images/build.sh $$d; done
+
+$(addprefix molecule-,$(SCENARIOS)): molecule-%: venv images
+	@for d in $(DISTROS); do \
+	  echo "=== scenario $* on $$d"; \
+	  WEBSTACK_DISTRO=$$d molecule test --scenario-name $*; \
+	done
+
+$(addprefix test-,$(DISTROS)): test-%: venv images
+	@for s in $(SCENARIOS); do \
+	  echo "=== scenario $$s on $*"; \
+	  WEBSTACK_DISTRO=$* molecule test --scenario-name $$s; \
+	done
+
+test: lint images
+	@start=$$(date +%s); \
+	for d in $(DISTROS); do $(MAKE) --no-print-directory test-$$d; done; \
+	echo "make test: lint and $(words $(SCENARIOS)) scenarios on $(words $(DISTROS)) Debian releases passed in $$(( $$(date +%s) - start ))s (+ lint)"
+
+build: venv
+	rm -f webstack-django-*.tar.gz
+	ansible-galaxy collection build --force
+
+install-check: build
+	tests/install-check.sh webstack-django-*.tar.gz
+
+changelog: venv
+	antsibull-changelog lint
+
+clean:
+	rm -rf $(VENV) webstack-django-*.tar.gz

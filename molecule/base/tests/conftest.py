@@ -1,0 +1,39 @@
+"""Fixtures for the base scenario: the hardened host and the probe beside it."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+import testinfra
+
+HOST = "webstack-base"
+PROBE = "webstack-probe"
+
+
+def _host(name: str) -> testinfra.host.Host:
+    inventory = os.environ["MOLECULE_INVENTORY_FILE"]
+    return testinfra.get_host(f"ansible://{name}", ansible_inventory=inventory)
+
+
+@pytest.fixture(scope="session")
+def base() -> testinfra.host.Host:
+    """The host converged with webstack.django.base."""
+    return _host(HOST)
+
+
+@pytest.fixture(scope="session")
+def probe() -> testinfra.host.Host:
+    """A second host on the same network, outside the firewall."""
+    return _host(PROBE)
+
+
+@pytest.fixture(scope="session")
+def probe_ip(probe: testinfra.host.Host) -> str:
+    return probe.check_output("hostname -I").split()[0]
+
+
+@pytest.fixture(scope="session")
+def ephemeral_dir() -> Path:
+    return Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"])
