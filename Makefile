@@ -13,6 +13,7 @@ SCENARIOS := base base_invalid
 export PATH := $(abspath $(BIN)):$(PATH)
 
 .PHONY: help venv lint test images docker host-tools build install-check changelog clean \
+	demo demo-clean bench-security \
 	$(addprefix molecule-,$(SCENARIOS)) $(addprefix test-,$(DISTROS))
 
 help:
@@ -22,6 +23,8 @@ help:
 	@echo "make images              build or reuse the Debian test images"
 	@echo "make build               build the collection tarball"
 	@echo "make install-check       install the tarball offline and use it from outside the repo"
+	@echo "make demo                provision a disposable local Debian host and print how to reach it"
+	@echo "make bench-security      Lynis index of a bare and a hardened host -> docs/security.md"
 
 $(BIN)/.installed: requirements-dev.txt
 	python3 -m venv $(VENV)
@@ -62,7 +65,26 @@ $(addprefix test-,$(DISTROS)): test-%: venv images
 test: lint images
 	@start=$$(date +%s); \
 	for d in $(DISTROS); do $(MAKE) --no-print-directory test-$$d; done; \
-	echo "make test: lint and $(words $(SCENARIOS)) scenarios on $(words $(DISTROS)) Debian releases passed in $$(( $$(date +%s) - start ))s (+ lint)"
+	$(MAKE) --no-print-directory install-check; \
+	echo "make test: lint, $(words $(SCENARIOS)) scenarios on each of $(DISTROS), install-check: all passed in $$(( $$(date +%s) - start ))s"
+
+# A collections path in which webstack.django is this checkout.
+COLLECTIONS := .cache/collections
+$(COLLECTIONS)/ansible_collections/webstack/django:
+	mkdir -p $(@D)
+	ln -sfn $(CURDIR) $@
+
+demo: venv docker host-tools $(COLLECTIONS)/ansible_collections/webstack/django
+	DISTROS=bookworm $(MAKE) --no-print-directory images
+	ANSIBLE_COLLECTIONS_PATH=$(COLLECTIONS) scripts/demo.sh
+
+demo-clean:
+	scripts/demo.sh clean
+
+bench-security: venv images $(COLLECTIONS)/ansible_collections/webstack/django
+	@for d in $(DISTROS); do \
+	  WEBSTACK_DISTRO=$$d ANSIBLE_COLLECTIONS_PATH=$(COLLECTIONS) ansible-playbook bench/security.yml; \
+	done
 
 build: venv
 	rm -f webstack-django-*.tar.gz
