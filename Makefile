@@ -11,6 +11,10 @@ DISTROS ?= bookworm trixie
 SCENARIOS := base base_invalid
 
 export PATH := $(abspath $(BIN)):$(PATH)
+# Plain logs: no box drawing or colours in CI output.
+export MOLECULE_COMMAND_BORDERS := false
+export NO_COLOR := 1
+export ANSIBLE_NOCOLOR := 1
 
 .PHONY: help venv lint test images docker host-tools build install-check changelog clean \
 	demo demo-clean bench-security \
@@ -51,22 +55,15 @@ images: docker host-tools
 	@for d in $(DISTROS); do tests/images/build.sh $$d; done
 
 $(addprefix molecule-,$(SCENARIOS)): molecule-%: venv images
-	@for d in $(DISTROS); do \
-	  echo "=== scenario $* on $$d"; \
-	  WEBSTACK_DISTRO=$$d molecule test --scenario-name $*; \
-	done
+	tests/run-scenarios.sh "$(DISTROS)" "$*"
 
 $(addprefix test-,$(DISTROS)): test-%: venv images
-	@for s in $(SCENARIOS); do \
-	  echo "=== scenario $$s on $*"; \
-	  WEBSTACK_DISTRO=$* molecule test --scenario-name $$s; \
-	done
+	tests/run-scenarios.sh "$*" "$(SCENARIOS)"
 
-test: lint images
-	@start=$$(date +%s); \
-	for d in $(DISTROS); do $(MAKE) --no-print-directory test-$$d; done; \
-	$(MAKE) --no-print-directory install-check; \
-	echo "make test: lint, $(words $(SCENARIOS)) scenarios on each of $(DISTROS), install-check: all passed in $$(( $$(date +%s) - start ))s"
+# Lint, the offline Galaxy install, then every scenario on every release; the
+# last line counts the testinfra results.
+test: lint images install-check
+	tests/run-scenarios.sh "$(DISTROS)" "$(SCENARIOS)"
 
 # A collections path in which webstack.django is this checkout.
 COLLECTIONS := .cache/collections
