@@ -114,6 +114,15 @@ def test_ssh_audit_finds_no_failure(probe: Host) -> None:
     assert not unwaived, f"ssh-audit warnings without a written waiver: {unwaived}"
 
 
+def test_account_defaults_banner_and_modules(base: Host) -> None:
+    login_defs = base.file("/etc/login.defs").content_string
+    assert re.search(r"^UMASK\s+027$", login_defs, re.M)
+    assert re.search(r"^SHA_CRYPT_MIN_ROUNDS\s+65536$", login_defs, re.M)
+    assert base.file("/etc/issue.net").content_string.startswith("Authorised access only.")
+    # modprobe resolves the module to our refusal instead of loading it.
+    assert "install /bin/false" in base.check_output("modprobe --dry-run --show-depends dccp")
+
+
 # --- Firewall ------------------------------------------------------------------
 
 
