@@ -8,7 +8,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 DISTROS ?= bookworm trixie
 # Scenarios in the order `make test` runs them.
-SCENARIOS := base base_invalid
+SCENARIOS := base base_invalid python
 
 export PATH := $(abspath $(BIN)):$(PATH)
 # Plain logs: no box drawing or colours in CI output.
@@ -17,7 +17,7 @@ export NO_COLOR := 1
 export ANSIBLE_NOCOLOR := 1
 
 .PHONY: help venv lint test images docker host-tools build install-check changelog clean \
-	demo demo-clean bench-security \
+	demo demo-clean bench-security bench-installers \
 	$(addprefix molecule-,$(SCENARIOS)) $(addprefix test-,$(DISTROS))
 
 help:
@@ -29,6 +29,7 @@ help:
 	@echo "make install-check       install the tarball offline and use it from outside the repo"
 	@echo "make demo                provision a disposable local Debian host and print how to reach it"
 	@echo "make bench-security      Lynis index of a bare and a hardened host -> docs/security.md"
+	@echo "make bench-installers    pip vs uv filling a release virtualenv -> docs/benchmarks.md"
 
 $(BIN)/.installed: requirements-dev.txt
 	python3 -m venv $(VENV)
@@ -95,3 +96,6 @@ changelog: venv
 
 clean:
 	rm -rf $(VENV) webstack-django-*.tar.gz
+
+bench-installers: venv images $(COLLECTIONS)/ansible_collections/webstack/django
+	ANSIBLE_COLLECTIONS_PATH=$(COLLECTIONS) ansible-playbook bench/python_installers.yml

@@ -26,12 +26,16 @@ for distro in $distros; do
     fi
     # pytest's closing line, e.g. "==== 19 passed in 48.84s ====" or "1 failed, 18 passed".
     summary=$(grep -E '=+ .*(passed|failed|error).* in [0-9.]+s' "$log" | tail -n 1 || true)
-    p=$(grep -oE '[0-9]+ passed' <<<"$summary" | grep -oE '[0-9]+' || echo 0)
-    f=$(grep -oE '[0-9]+ (failed|error)' <<<"$summary" | awk '{s += $1} END {print s + 0}')
-    [ "$result" = ok ] || [ "${f:-0}" -gt 0 ] || f=$((${f:-0} + 1))
-    passed=$((passed + ${p:-0}))
-    failed=$((failed + ${f:-0}))
-    echo "=== scenario $scenario on Debian $distro: $result in $(($(date +%s) - t0)) s (${p:-0} passed, ${f:-0} failed)"
+    p=$(sed -nE 's/.*[ =]([0-9]+) passed.*/\1/p' <<<"$summary")
+    f=$(sed -nE 's/.*[ ,]([0-9]+) failed.*/\1/p' <<<"$summary")
+    e=$(sed -nE 's/.*[ ,]([0-9]+) errors?.*/\1/p' <<<"$summary")
+    p=${p:-0}
+    f=$((${f:-0} + ${e:-0}))
+    # A scenario that failed outside pytest (converge, idempotence, check mode) counts once.
+    if [ "$result" != ok ] && [ "$f" -eq 0 ]; then f=1; fi
+    passed=$((passed + p))
+    failed=$((failed + f))
+    echo "=== scenario $scenario on Debian $distro: $result in $(($(date +%s) - t0)) s ($p passed, $f failed)"
   done
 done
 echo "scenarios on $distros took $(($(date +%s) - start)) s"
