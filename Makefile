@@ -8,7 +8,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 DISTROS ?= bookworm trixie
 # Scenarios in the order `make test` runs them.
-SCENARIOS := base base_invalid python
+SCENARIOS := base base_invalid python postgresql
 
 export PATH := $(abspath $(BIN)):$(PATH)
 # Plain logs: no box drawing or colours in CI output.
@@ -31,6 +31,12 @@ help:
 	@echo "make bench-security      Lynis index of a bare and a hardened host -> docs/security.md"
 	@echo "make bench-installers    pip vs uv filling a release virtualenv -> docs/benchmarks.md"
 
+# A collections path in which webstack.django is this checkout.
+COLLECTIONS := .cache/collections
+$(COLLECTIONS)/ansible_collections/webstack/django:
+	mkdir -p $(@D)
+	ln -sfn $(CURDIR) $@
+
 $(BIN)/.installed: requirements-dev.txt
 	python3 -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
@@ -39,9 +45,11 @@ $(BIN)/.installed: requirements-dev.txt
 
 venv: $(BIN)/.installed
 
-lint: venv
+# ansible-lint's syntax check resolves webstack.django.* through a collections
+# path in which the collection is this checkout.
+lint: venv $(COLLECTIONS)/ansible_collections/webstack/django
 	yamllint --strict .
-	ansible-lint
+	ANSIBLE_COLLECTIONS_PATH=$(abspath $(COLLECTIONS)) ansible-lint
 
 host-tools:
 	@command -v debootstrap >/dev/null || { \
@@ -65,12 +73,6 @@ $(addprefix test-,$(DISTROS)): test-%: venv images
 # last line counts the testinfra results.
 test: lint images install-check
 	tests/run-scenarios.sh "$(DISTROS)" "$(SCENARIOS)"
-
-# A collections path in which webstack.django is this checkout.
-COLLECTIONS := .cache/collections
-$(COLLECTIONS)/ansible_collections/webstack/django:
-	mkdir -p $(@D)
-	ln -sfn $(CURDIR) $@
 
 demo: venv docker host-tools $(COLLECTIONS)/ansible_collections/webstack/django
 	DISTROS=bookworm $(MAKE) --no-print-directory images
