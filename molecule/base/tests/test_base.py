@@ -108,6 +108,7 @@ def test_ssh_audit_finds_no_failure(probe: Host) -> None:
     out = probe.run("ssh-audit -n webstack-base").stdout
     findings = re.findall(r"^\((kex|key|enc|mac|gen)\) (\S+)\s+-- \[(fail|warn)\] (.*)$", out, re.M)
     assert "(gen) banner: SSH-2.0-OpenSSH" in out, out
+    print(f"ssh-audit findings: {findings or 'none'}")
     failures = [f for f in findings if f[2] == "fail"]
     assert not failures, failures
     unwaived = [f for f in findings if f[1] not in SSH_AUDIT_WAIVERS]
