@@ -8,7 +8,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 DISTROS ?= bookworm trixie
 # Scenarios in the order `make test` runs them.
-SCENARIOS := base base_invalid python postgresql
+SCENARIOS := base base_invalid python postgresql release
 
 export PATH := $(abspath $(BIN)):$(PATH)
 # Plain logs: no box drawing or colours in CI output.

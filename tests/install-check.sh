@@ -19,12 +19,15 @@ test -f "$work/collections/ansible_collections/webstack/django/roles/base/meta/a
 
 ansible-galaxy collection list webstack.django -p "$work/collections" | grep -E 'webstack\.django +0\.1\.0'
 ansible-doc -t role webstack.django.base | grep -q 'base_ssh_password_authentication'
-for role in python postgresql; do
+for role in python postgresql gunicorn release; do
   ansible-doc -t role "webstack.django.$role" | grep -q "ENTRY POINT: .*main"
 done
+ansible-doc -t role webstack.django.release | grep -q "ENTRY POINT: .*rollback"
 # Playbooks shipped in the collection run by their short names.
 ansible-playbook webstack.django.site --syntax-check
 ansible-playbook webstack.django.restore --syntax-check
+ansible-playbook webstack.django.deploy --syntax-check
+ansible-playbook webstack.django.rollback --syntax-check
 
 cat >"$work/site.yml" <<'PLAYBOOK'
 ---

@@ -1,0 +1,70 @@
+"""Pages of the example app: notes (database + upload), a health check and the running release."""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from .forms import NoteForm
+from .models import Note
+
+
+@cache
+def revision() -> str:
+    try:
+        return settings.REVISION_FILE.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return "unknown"
+
+
+def index(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        form = NoteForm(request.POST, request.FILES)
+        if form.is_valid():
+            form.save()
+            return redirect("index")
+    else:
+        form = NoteForm()
+    notes = Note.objects.all()[:20]
+    return render(request, "notes/index.html", {"form": form, "notes": notes, "revision": revision()})
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """200 when the database answers a query, 503 when it does not."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as exc:  # noqa: BLE001 - any database error means unhealthy
+        return JsonResponse(
+            {"status": "error", "database": type(exc).__name__, "revision": revision()}, status=503
+        )
+    return JsonResponse({"status": "ok", "database": "ok", "revision": revision()})
+
+
+@never_cache
+@require_GET
+def version(request: HttpRequest) -> JsonResponse:
+    """The release serving this request, and where its code and libraries live."""
+    import django
+
+    return JsonResponse(
+        {
+            "revision": revision(),
+            "code": str(settings.BASE_DIR),
+            "django": django.get_version(),
+            "django_path": str(Path(django.__file__).resolve().parent),
+            "cwd": os.getcwd(),
+            "notes": Note.objects.count(),
+        }
+    )

@@ -1,0 +1,341 @@
+"""The release role end to end: examples/app behind gunicorn's socket, zero-downtime
+deploys, reloads and rollbacks under load, broken releases switched back, git with a
+deploy key, pruning, and the record of what was deployed.
+
+Tests run in file order: each deploy builds on the state the one before left.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+import testinfra
+from testinfra.host import Host
+
+SCENARIO = Path(os.environ["MOLECULE_SCENARIO_DIRECTORY"])
+PROJECT = SCENARIO.parent.parent
+APP = PROJECT / "examples" / "app"
+INVENTORY = os.environ["MOLECULE_INVENTORY_FILE"]
+EPHEMERAL = Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"])
+NAME = "webstack-release"
+ROOT = "/srv/shop"
+SOCKET = "/run/shop/gunicorn.sock"
+HELPER = "/var/tmp/webstack_http.py"
+DB_PASSWORD = 'Test-only p4ss with $pecial "chars"'
+MANAGE = (
+    "systemd-run --quiet --wait --pipe --collect --uid=shop --gid=shop "
+    f"--working-directory={ROOT}/current --property=EnvironmentFile={ROOT}/shared/env "
+    f"{ROOT}/current/venv/bin/python {ROOT}/current/manage.py"
+)
+
+testinfra_hosts = [NAME]
+# Every ansible-playbook output of this module, checked for secrets at the end.
+OUTPUTS: list[str] = []
+
+
+@pytest.fixture(scope="module")
+def app(host: Host) -> Host:
+    subprocess.run(["docker", "cp", str(SCENARIO / "tests" / "webstack_http.py"), f"{NAME}:{HELPER}"], check=True)
+    return host
+
+
+def get(host: Host, path: str) -> dict:
+    return json.loads(host.check_output(f"python3 {HELPER} get {path}"))
+
+
+def version(host: Host) -> dict:
+    answer = get(host, "/version")
+    assert answer["status"] == 200, answer
+    return json.loads(answer["body"])
+
+
+def current(host: Host) -> str:
+    return host.check_output(f"readlink -f {ROOT}/current")
+
+
+def playbook(name: str, **extra_vars: object) -> subprocess.CompletedProcess[str]:
+    args = ["ansible-playbook", "-i", INVENTORY, str(SCENARIO / name)]
+    if extra_vars:
+        args += ["--extra-vars", json.dumps(extra_vars)]
+    run = subprocess.run(args, capture_output=True, text=True, timeout=900, check=False,
+                         env=dict(os.environ, ANSIBLE_NOCOLOR="1"))
+    OUTPUTS.append(run.stdout + run.stderr)
+    return run
+
+
+def recap(run: subprocess.CompletedProcess[str]) -> str:
+    return " ".join(line.strip() for line in run.stdout.splitlines() if NAME + " " in line and "ok=" in line)
+
+
+def variant(tmp_path: Path, name: str, edit: tuple[str, str, str] | None = None, note: str = "") -> Path:
+    """A copy of examples/app with one edit (file, old text, new text) or a changed stylesheet."""
+    dest = tmp_path / name
+    shutil.copytree(APP, dest, ignore=lambda folder, names: [
+        n for n in names
+        if n in ("__pycache__", "db.sqlite3") or n.endswith(".pyc") or (Path(folder) == APP and n in ("static", "media"))
+    ])
+    (dest / "notes" / "static" / "notes" / "site.css").open("a").write(f"/* {name} {note} */\n")
+    if edit:
+        path = dest / edit[0]
+        text = path.read_text()
+        assert edit[1] in text, f"{edit[1]!r} not in {path}"
+        path.write_text(text.replace(edit[1], edit[2]))
+    return dest
+
+
+@contextmanager
+def load(host: Host, clients: int = 4) -> Iterator[dict]:
+    """Requests /version through the socket from the host until the block ends; yields the counts."""
+    stop = "/run/webstack-load-stop"
+    host.check_output(f"rm -f {stop}")
+    proc = subprocess.Popen(["docker", "exec", NAME, "python3", HELPER, "load", stop, str(clients)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stderr is not None and proc.stderr.readline().strip() == "started"
+    counts: dict = {}
+    try:
+        yield counts
+    finally:
+        host.check_output(f"touch {stop}")
+        out, err = proc.communicate(timeout=120)
+        counts.update(json.loads(out))
+        print(f"load: {counts}")
+
+
+def assert_no_failures(counts: dict) -> None:
+    assert counts["requests"] > 50, counts
+    assert counts["non_2xx"] == 0, counts
+    assert not counts["errors"], counts
+
+
+def test_app_answers_through_the_socket(app: Host) -> None:
+    answer = get(app, "/healthz")
+    assert answer["status"] == 200, answer
+    body = json.loads(answer["body"])
+    assert body["status"] == "ok" and body["database"] == "ok", body
+    assert body["revision"] == app.file(f"{current(app)}/REVISION").content_string.strip()
+
+
+def test_unknown_host_is_refused(app: Host) -> None:
+    answer = json.loads(app.check_output(f"WEBSTACK_HOST=evil.example python3 {HELPER} get /healthz"))
+    assert answer["status"] == 400, answer
+
+
+def test_deploy_checklist_is_clean(app: Host) -> None:
+    run = app.run(f"{MANAGE} check --deploy --fail-level WARNING")
+    assert run.rc == 0, run.stderr
+    assert "System check identified no issues" in run.stdout + run.stderr
+
+
+def test_socket_and_service(app: Host) -> None:
+    sock = app.file(SOCKET)
+    assert sock.is_socket and sock.user == "www-data" and sock.mode == 0o660
+    assert app.service("gunicorn-shop.socket").is_running
+    props = app.check_output("systemctl show gunicorn-shop.service -p Type -p User -p ActiveState -p NRestarts")
+    assert "Type=notify" in props and "User=shop" in props and "ActiveState=active" in props, props
+    # Workers: 3 from the scenario's gunicorn_workers, plus the master.
+    assert app.check_output("pgrep -c -u shop -f 'venv/bin/gunicorn'").strip() == "4"
+
+
+def test_service_is_sandboxed(app: Host) -> None:
+    report = app.check_output("systemd-analyze security --no-pager gunicorn-shop.service")
+    score = float(re.search(r"Overall exposure level for gunicorn-shop.service: ([0-9.]+)", report).group(1))
+    print(f"systemd-analyze security gunicorn-shop.service: {score}")
+    print("\n".join(line for line in report.splitlines() if line.startswith("✗")))
+    assert score <= 2.0, report
+    # The app cannot write its own code, only media.
+    run = app.run(f"runuser -u shop -- touch {ROOT}/current/x")
+    assert run.rc != 0
+    props = app.check_output("systemctl show gunicorn-shop.service -p ProtectSystem -p ReadWritePaths "
+                             "-p CapabilityBoundingSet -p NoNewPrivileges")
+    assert "ProtectSystem=strict" in props and "NoNewPrivileges=yes" in props, props
+    assert "CapabilityBoundingSet=\n" in props + "\n", props
+    writable = re.search(r"ReadWritePaths=(.*)", props).group(1).split()
+    assert sorted(p.lstrip("-") for p in writable) == [f"{ROOT}/run", f"{ROOT}/shared/media"], props
+
+
+def test_secrets_are_private(app: Host) -> None:
+    for path in (f"{ROOT}/shared/env", f"{ROOT}/shared/secret_key"):
+        f = app.file(path)
+        assert (f.user, f.group, f.mode) == ("root", "shop", 0o640), path
+    key = app.file(f"{ROOT}/shared/secret_key").content_string.strip()
+    assert len(key) >= 50
+    journal = app.check_output("journalctl --no-pager -o cat")
+    assert key not in journal and DB_PASSWORD not in journal
+
+
+def test_static_files_have_hashed_names(app: Host) -> None:
+    page = get(app, "/")
+    assert page["status"] == 200, page
+    css = re.search(r'href="/static/(notes/site\.[0-9a-f]{12}\.css)"', page["body"])
+    assert css, page["body"]
+    assert app.file(f"{current(app)}/static/{css.group(1)}").is_file
+    assert app.file(f"{current(app)}/static/staticfiles.json").is_file
+
+
+def test_media_upload_lands_in_shared(app: Host) -> None:
+    answer = json.loads(app.check_output(f"python3 {HELPER} upload first-note hello.txt"))
+    assert answer["status"] == 302, answer
+    uploads = app.check_output(f"find {ROOT}/shared/media/notes -name 'hello*.txt' -printf '%u %m\\n'").split("\n")
+    assert uploads and uploads[0] == "shop 640", uploads
+    assert version(app)["notes"] >= 1
+
+
+def test_new_release_under_load(app: Host, tmp_path: Path) -> None:
+    before = version(app)
+    with load(app) as counts:
+        run = playbook("deploy.yml", webstack_source_path=str(variant(tmp_path, "v2")))
+    assert run.returncode == 0, run.stdout[-3000:]
+    after = version(app)
+    assert after["revision"] != before["revision"]
+    # The reload forked workers on the new release's code *and* virtualenv.
+    assert after["code"] == current(app)
+    assert after["django_path"].startswith(current(app) + "/venv/")
+    print(f"deploy {before['revision']} -> {after['revision']}: {counts}")
+    assert_no_failures(counts)
+    assert counts["order"][0] == before["revision"] and counts["order"][-1] == after["revision"], counts
+    assert version(app)["notes"] >= 1, "the database kept its rows"
+
+
+def test_same_release_again_changes_nothing(app: Host, tmp_path: Path) -> None:
+    rev = version(app)["revision"]
+    run = playbook("deploy.yml", webstack_source_path=str(variant(tmp_path, "v2")))
+    assert run.returncode == 0, run.stdout[-3000:]
+    assert "changed=0" in recap(run), recap(run)
+    assert version(app)["revision"] == rev
+
+
+def workers(host: Host) -> tuple[str, set[str]]:
+    main = host.check_output("systemctl show -p MainPID --value gunicorn-shop.service")
+    return main, set(host.run(f"pgrep -P {main}").stdout.split())
+
+
+def wait_for_new_workers(host: Host, old: set[str], count: int = 3) -> None:
+    """Until the app server runs `count` workers, none of them from before."""
+    for _ in range(300):
+        _, now = workers(host)
+        if len(now) == count and not now & old:
+            return
+        host.run("sleep 0.1")
+    raise AssertionError(f"workers were not replaced: before {old}, now {now}")
+
+
+def test_reload_and_restart_under_load(app: Host) -> None:
+    for action in ("reload", "restart"):
+        with load(app) as counts:
+            for _ in range(3):
+                main, old = workers(app)
+                app.check_output(f"systemctl {action} gunicorn-shop.service")
+                wait_for_new_workers(app, old)
+                assert (workers(app)[0] == main) == (action == "reload")
+        print(f"gunicorn {action} x3: {counts}")
+        assert_no_failures(counts)
+
+
+def test_rollback_under_load(app: Host) -> None:
+    newer = version(app)["revision"]
+    previous = app.file(f"{app.check_output(f'readlink -f {ROOT}/previous')}/REVISION").content_string.strip()
+    with load(app) as counts:
+        run = playbook("rollback.yml")
+    assert run.returncode == 0, run.stdout[-3000:]
+    assert version(app)["revision"] == previous
+    print(f"rollback {newer} -> {previous}: {counts}")
+    assert_no_failures(counts)
+    assert counts["order"][-1] == previous, counts
+    # Rolling back again returns to the newer release.
+    run = playbook("rollback.yml")
+    assert run.returncode == 0, run.stdout[-3000:]
+    assert version(app)["revision"] == newer
+    log = app.file(f"{ROOT}/shared/releases.log").content_string.splitlines()
+    last = [json.loads(line) for line in log[-2:]]
+    assert [entry["action"] for entry in last] == ["rollback", "rollback"]
+    assert all(entry["by"] for entry in last)
+
+
+def test_code_that_fails_to_import_never_goes_live(app: Host, tmp_path: Path) -> None:
+    serving = version(app)["revision"]
+    broken = variant(tmp_path, "broken-import", ("notes/views.py", "from .forms import NoteForm",
+                                                 "from .forms import NoteForm\nimport module_that_does_not_exist  # noqa"))
+    with load(app) as counts:
+        run = playbook("deploy.yml", webstack_source_path=str(broken))
+    output = " ".join((run.stdout + run.stderr).split())
+    assert run.returncode != 0
+    assert "check --deploy" in output and "module_that_does_not_exist" in output, output[-3000:]
+    assert "still serves the release it served before" in output
+    assert version(app)["revision"] == serving
+    print(f"broken import, stopped at the gate: {counts}")
+    assert_no_failures(counts)
+    assert counts["order"] == [serving], counts
+
+
+def test_failing_health_check_is_switched_back(app: Host, tmp_path: Path) -> None:
+    serving = version(app)["revision"]
+    previous = app.check_output(f"readlink -f {ROOT}/previous")
+    broken = variant(tmp_path, "broken-health", ("notes/views.py",
+                                                 'return JsonResponse({"status": "ok", "database": "ok", "revision": revision()})',
+                                                 'return JsonResponse({"status": "broken", "revision": revision()}, status=500)'))
+    with load(app) as counts:
+        run = playbook("deploy.yml", webstack_source_path=str(broken), release_health_retries=3)
+    output = " ".join((run.stdout + run.stderr).split())
+    assert run.returncode != 0
+    assert re.search(r"deploy of release [0-9a-f]{12} .* failed at .*health check", output), output[-3000:]
+    assert "answered 500" in output and "Switched back" in output, output[-3000:]
+    assert version(app)["revision"] == serving
+    assert app.check_output(f"readlink -f {ROOT}/previous") == previous
+    print(f"failing health check, switched back: {counts}")
+    assert_no_failures(counts)
+    assert counts["order"][-1] == serving, counts
+
+
+def test_git_source_with_deploy_key(app: Host) -> None:
+    key = (EPHEMERAL / "deploy_key").read_text()
+    repo = "ssh://git@127.0.0.1/srv/git/app.git"
+    for tag in ("v1", "v2"):
+        sha = app.check_output(f"git --git-dir=/srv/git/app.git rev-parse {tag}^{{commit}}")
+        run = playbook("deploy.yml", webstack_git_repo=repo, webstack_git_version=tag, release_git_key=key)
+        assert run.returncode == 0, run.stdout[-3000:]
+        assert version(app)["revision"] == sha[:12]
+        assert not app.file(f"{ROOT}/releases/{sha[:12]}/.git").exists
+    deploy_key = app.file("/etc/webstack/shop/deploy_key")
+    assert (deploy_key.user, deploy_key.mode) == ("root", 0o600)
+    assert key.strip() not in "\n".join(OUTPUTS)
+
+
+def test_old_releases_are_pruned(app: Host) -> None:
+    releases = app.check_output(f"find {ROOT}/releases -mindepth 1 -maxdepth 1 -type d").split()
+    assert len(releases) <= 3, releases
+    assert current(app) in releases
+    assert app.check_output(f"readlink -f {ROOT}/previous") in releases
+
+
+def test_release_record(app: Host) -> None:
+    entries = [json.loads(line) for line in app.file(f"{ROOT}/shared/releases.log").content_string.splitlines()]
+    assert entries[-1]["revision"] == version(app)["revision"]
+    for entry in entries:
+        assert set(entry) >= {"time", "action", "revision", "release", "by", "host"}
+        assert re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$", entry["time"])
+    meta = json.loads(app.file(f"{current(app)}/.webstack-release.json").content_string)
+    assert meta["source"] == "git" and meta["version"] == "v2"
+
+
+def test_app_server_never_failed(app: Host) -> None:
+    """Through every deploy, reload, restart, rollback and pruning, gunicorn's master never died."""
+    journal = app.check_output("journalctl -u gunicorn-shop.service --no-pager -o cat")
+    assert "Main process exited" not in journal, journal[-3000:]
+    assert "can't chdir" not in journal
+    assert app.check_output("systemctl show -p NRestarts --value gunicorn-shop.service") == "0"
+
+
+def test_no_secret_in_any_log(app: Host) -> None:
+    key = app.file(f"{ROOT}/shared/secret_key").content_string.strip()
+    text = "\n".join(OUTPUTS) + app.check_output("journalctl --no-pager -o cat")
+    assert OUTPUTS
+    assert DB_PASSWORD not in text
+    assert key not in text

@@ -1,0 +1,139 @@
+#!/usr/bin/env python3
+"""HTTP through the app's unix socket, run on the test host (standard library only).
+
+  webstack_http.py get PATH               one request; prints {"status", "headers", "body"}
+  webstack_http.py load STOPFILE [N]      N clients (default 4) request /version in a loop,
+                                          a new connection each time (as nginx does), until
+                                          STOPFILE exists; prints the counts as JSON
+  webstack_http.py upload TEXT FILENAME   posts a note with an attachment through the page's form
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import socket
+import sys
+import threading
+import time
+import uuid
+from collections import Counter
+
+SOCKET = os.environ.get("WEBSTACK_SOCKET", "/run/shop/gunicorn.sock")
+HOST = os.environ.get("WEBSTACK_HOST", "shop.example.test")
+HEADERS = {"Host": HOST, "X-Forwarded-Proto": "https"}
+
+
+class UnixConnection(http.client.HTTPConnection):
+    def __init__(self, path: str, timeout: float = 30.0) -> None:
+        super().__init__("localhost", timeout=timeout)
+        self.path = path
+
+    def connect(self) -> None:
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.settimeout(self.timeout)
+        self.sock.connect(self.path)
+
+
+def request(method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None):
+    conn = UnixConnection(SOCKET)
+    try:
+        conn.request(method, path, body=body, headers={**HEADERS, **(headers or {})})
+        response = conn.getresponse()
+        return response.status, dict(response.getheaders()), response.read()
+    finally:
+        conn.close()
+
+
+def get(path: str) -> None:
+    status, headers, body = request("GET", path)
+    print(json.dumps({"status": status, "headers": headers, "body": body.decode("utf-8", "replace")}))
+
+
+def load(stopfile: str, clients: int = 4) -> None:
+    statuses: Counter[str] = Counter()
+    errors: Counter[str] = Counter()
+    revisions: Counter[str] = Counter()
+    order: list[str] = []
+    lock = threading.Lock()
+    deadline = time.monotonic() + 900
+
+    started_event = threading.Event()
+
+    def client() -> None:
+        while not os.path.exists(stopfile) and time.monotonic() < deadline:
+            try:
+                status, _, body = request("GET", "/version")
+                revision = json.loads(body).get("revision", "?") if status == 200 else None
+                started_event.set()
+                with lock:
+                    statuses[str(status)] += 1
+                    if revision:
+                        revisions[revision] += 1
+                        if not order or order[-1] != revision:
+                            order.append(revision)
+            except Exception as exc:  # every failure is counted, none is retried
+                with lock:
+                    errors[type(exc).__name__] += 1
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    # Tell the caller the load is running (the first answer has come back).
+    started_event.wait(60)
+    print("started", file=sys.stderr, flush=True)
+    for thread in threads:
+        thread.join()
+    print(
+        json.dumps(
+            {
+                "requests": sum(statuses.values()) + sum(errors.values()),
+                "statuses": statuses,
+                "non_2xx": sum(n for s, n in statuses.items() if not s.startswith("2")),
+                "errors": errors,
+                "revisions": revisions,
+                "order": order,
+                "seconds": round(time.monotonic() - started, 1),
+            }
+        )
+    )
+
+
+def upload(text: str, filename: str) -> None:
+    # The form needs the CSRF cookie and token from a GET, and a Referer on HTTPS.
+    status, headers, body = request("GET", "/")
+    cookie = headers.get("Set-Cookie", "").split(";")[0]
+    token = body.decode().split('name="csrfmiddlewaretoken" value="')[1].split('"')[0]
+    boundary = uuid.uuid4().hex
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="csrfmiddlewaretoken"\r\n\r\n{token}\r\n',
+        f'--{boundary}\r\nContent-Disposition: form-data; name="text"\r\n\r\n{text}\r\n',
+        f'--{boundary}\r\nContent-Disposition: form-data; name="attachment"; filename="{filename}"\r\n'
+        "Content-Type: text/plain\r\n\r\n" + f"attachment of {text}\r\n",
+        f"--{boundary}--\r\n",
+    ]
+    status, headers, body = request(
+        "POST",
+        "/",
+        body="".join(parts).encode(),
+        headers={
+            "Cookie": cookie,
+            "Referer": f"https://{HOST}/",
+            "Content-Type": f"multipart/form-data; boundary={boundary}",
+        },
+    )
+    print(json.dumps({"status": status, "location": headers.get("Location", ""), "get_status": status}))
+
+
+if __name__ == "__main__":
+    command, *args = sys.argv[1:]
+    if command == "get":
+        get(args[0])
+    elif command == "load":
+        load(args[0], int(args[1]) if len(args) > 1 else 4)
+    elif command == "upload":
+        upload(args[0], args[1])
+    else:
+        sys.exit(f"unknown command {command}")
