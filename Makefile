@@ -22,7 +22,7 @@ export ANSIBLE_NOCOLOR := 1
 
 help:
 	@echo "make test                everything CI runs: lint, then every scenario on $(DISTROS)"
-	@echo "make lint                yamllint + ansible-lint (production profile)"
+	@echo "make lint                yamllint, ruff, ansible-lint (production profile)"
 	@echo "make molecule-<scenario> one scenario (DISTROS=bookworm to pick a release): $(SCENARIOS)"
 	@echo "make images              build or reuse the Debian test images"
 	@echo "make build               build the collection tarball"
@@ -49,6 +49,7 @@ venv: $(BIN)/.installed
 # path in which the collection is this checkout.
 lint: venv $(COLLECTIONS)/ansible_collections/webstack/django
 	yamllint --strict .
+	ruff check .
 	ANSIBLE_COLLECTIONS_PATH=$(abspath $(COLLECTIONS)) ansible-lint
 
 host-tools:

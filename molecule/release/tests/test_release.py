@@ -17,7 +17,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-import testinfra
 from testinfra.host import Host
 
 SCENARIO = Path(os.environ["MOLECULE_SCENARIO_DIRECTORY"])
@@ -39,6 +38,8 @@ MANAGE = (
 testinfra_hosts = [NAME]
 # Every ansible-playbook output of this module, checked for secrets at the end.
 OUTPUTS: list[str] = []
+# The secret key as the first test found it; it must never change.
+KEYS: list[str] = []
 
 
 @pytest.fixture(scope="module")
@@ -89,6 +90,32 @@ def variant(tmp_path: Path, name: str, edit: tuple[str, str, str] | None = None,
         assert edit[1] in text, f"{edit[1]!r} not in {path}"
         path.write_text(text.replace(edit[1], edit[2]))
     return dest
+
+
+MIGRATION_0002 = """from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    dependencies = [("notes", "0001_initial")]
+    operations = [
+        # A database default: the release before, which knows nothing of the
+        # column, can still insert rows (a backward-compatible migration).
+        migrations.AddField(model_name="note", name="pinned", field=models.BooleanField(db_default=False)),
+    ]
+"""
+
+
+def v2(tmp_path: Path) -> Path:
+    """examples/app with a new field and its migration."""
+    dest = variant(tmp_path, "v2", ("notes/models.py", "    created = models.DateTimeField(auto_now_add=True)\n",
+                                    "    created = models.DateTimeField(auto_now_add=True)\n"
+                                    "    pinned = models.BooleanField(db_default=False)\n"))
+    (dest / "notes" / "migrations" / "0002_note_pinned.py").write_text(MIGRATION_0002)
+    return dest
+
+
+def sql(host: Host, query: str) -> str:
+    return host.check_output(f"runuser -u postgres -- psql -XAtq -d shop -c \"{query}\"")
 
 
 @contextmanager
@@ -167,6 +194,7 @@ def test_secrets_are_private(app: Host) -> None:
         assert (f.user, f.group, f.mode) == ("root", "shop", 0o640), path
     key = app.file(f"{ROOT}/shared/secret_key").content_string.strip()
     assert len(key) >= 50
+    KEYS.append(key)
     journal = app.check_output("journalctl --no-pager -o cat")
     assert key not in journal and DB_PASSWORD not in journal
 
@@ -191,8 +219,12 @@ def test_media_upload_lands_in_shared(app: Host) -> None:
 def test_new_release_under_load(app: Host, tmp_path: Path) -> None:
     before = version(app)
     with load(app) as counts:
-        run = playbook("deploy.yml", webstack_source_path=str(variant(tmp_path, "v2")))
+        run = playbook("deploy.yml", webstack_source_path=str(v2(tmp_path)))
     assert run.returncode == 0, run.stdout[-3000:]
+    # The migration ran once, before the switch, and the old release kept serving meanwhile.
+    assert sql(app, "SELECT count(*) FROM django_migrations WHERE app = 'notes' AND name = '0002_note_pinned'") == "1"
+    assert sql(app, "SELECT column_default FROM information_schema.columns "
+                    "WHERE table_name = 'notes_note' AND column_name = 'pinned'") == "false"
     after = version(app)
     assert after["revision"] != before["revision"]
     # The reload forked workers on the new release's code *and* virtualenv.
@@ -206,7 +238,7 @@ def test_new_release_under_load(app: Host, tmp_path: Path) -> None:
 
 def test_same_release_again_changes_nothing(app: Host, tmp_path: Path) -> None:
     rev = version(app)["revision"]
-    run = playbook("deploy.yml", webstack_source_path=str(variant(tmp_path, "v2")))
+    run = playbook("deploy.yml", webstack_source_path=str(v2(tmp_path)))
     assert run.returncode == 0, run.stdout[-3000:]
     assert "changed=0" in recap(run), recap(run)
     assert version(app)["revision"] == rev
@@ -278,9 +310,9 @@ def test_code_that_fails_to_import_never_goes_live(app: Host, tmp_path: Path) ->
 def test_failing_health_check_is_switched_back(app: Host, tmp_path: Path) -> None:
     serving = version(app)["revision"]
     previous = app.check_output(f"readlink -f {ROOT}/previous")
-    broken = variant(tmp_path, "broken-health", ("notes/views.py",
-                                                 'return JsonResponse({"status": "ok", "database": "ok", "revision": revision()})',
-                                                 'return JsonResponse({"status": "broken", "revision": revision()}, status=500)'))
+    healthy = 'return JsonResponse({"status": "ok", "database": "ok", "revision": revision()})'
+    failing = 'return JsonResponse({"status": "broken", "revision": revision()}, status=500)'
+    broken = variant(tmp_path, "broken-health", ("notes/views.py", healthy, failing))
     with load(app) as counts:
         run = playbook("deploy.yml", webstack_source_path=str(broken), release_health_retries=3)
     output = " ".join((run.stdout + run.stderr).split())
@@ -297,11 +329,13 @@ def test_failing_health_check_is_switched_back(app: Host, tmp_path: Path) -> Non
 def test_git_source_with_deploy_key(app: Host) -> None:
     key = (EPHEMERAL / "deploy_key").read_text()
     repo = "ssh://git@127.0.0.1/srv/git/app.git"
-    for tag in ("v1", "v2"):
-        sha = app.check_output(f"git --git-dir=/srv/git/app.git rev-parse {tag}^{{commit}}")
-        run = playbook("deploy.yml", webstack_git_repo=repo, webstack_git_version=tag, release_git_key=key)
+    v1 = app.check_output("git --git-dir=/srv/git/app.git rev-parse v1^{commit}")
+    v2 = app.check_output("git --git-dir=/srv/git/app.git rev-parse v2^{commit}")
+    # A branch, a commit and a tag; the tag is the branch's commit, so that release exists already.
+    for ref, sha in (("main", v2), (v1, v1), ("v2", v2)):
+        run = playbook("deploy.yml", webstack_git_repo=repo, webstack_git_version=ref, release_git_key=key)
         assert run.returncode == 0, run.stdout[-3000:]
-        assert version(app)["revision"] == sha[:12]
+        assert version(app)["revision"] == sha[:12], ref
         assert not app.file(f"{ROOT}/releases/{sha[:12]}/.git").exists
     deploy_key = app.file("/etc/webstack/shop/deploy_key")
     assert (deploy_key.user, deploy_key.mode) == ("root", 0o600)
@@ -322,7 +356,33 @@ def test_release_record(app: Host) -> None:
         assert set(entry) >= {"time", "action", "revision", "release", "by", "host"}
         assert re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$", entry["time"])
     meta = json.loads(app.file(f"{current(app)}/.webstack-release.json").content_string)
-    assert meta["source"] == "git" and meta["version"] == "v2"
+    assert meta["source"] == "git" and meta["version"] == "main", meta
+
+
+BAD_INPUT: dict[str, tuple[dict, list[str]]] = {
+    "unknown source": ({"release_source": "svn"}, ["release_source", "svn"]),
+    "host name with a space": ({"webstack_domains": ["shop example"]}, ["release_allowed_hosts", "shop example"]),
+    "keep only one release": ({"release_keep": 1}, ["release_keep must be at least 2"]),
+    "not a number": ({"release_keep": "many"}, ["release_keep", "int"]),
+    "no database password": ({"webstack_db_password": ""}, ["release_db_password"]),
+    "weak secret key": ({"release_secret_key": "short"}, ["release_secret_key", "at least 50 characters"]),
+    "source without manage.py": ({"webstack_source_path": "/var/empty"}, ["release_source_path", "manage.py"]),
+}
+
+
+@pytest.mark.parametrize("case", BAD_INPUT, ids=list(BAD_INPUT))
+def test_bad_input_fails_before_any_change(app: Host, case: str) -> None:
+    extra_vars, expected = BAD_INPUT[case]
+    serving = current(app)
+    env_before = app.check_output(f"sha256sum {ROOT}/shared/env")
+    run = playbook("deploy.yml", **extra_vars)
+    output = " ".join((run.stdout + run.stderr).split())
+    assert run.returncode != 0, output[-2000:]
+    for text in expected:
+        assert text in output, f"{case}: {text!r} missing from: {output[-2000:]}"
+    assert "changed=0" in recap(run), recap(run)
+    assert current(app) == serving
+    assert app.check_output(f"sha256sum {ROOT}/shared/env") == env_before
 
 
 def test_app_server_never_failed(app: Host) -> None:
@@ -335,6 +395,7 @@ def test_app_server_never_failed(app: Host) -> None:
 
 def test_no_secret_in_any_log(app: Host) -> None:
     key = app.file(f"{ROOT}/shared/secret_key").content_string.strip()
+    assert KEYS == [key], "the generated secret key was replaced"
     text = "\n".join(OUTPUTS) + app.check_output("journalctl --no-pager -o cat")
     assert OUTPUTS
     assert DB_PASSWORD not in text
