@@ -10,6 +10,8 @@ DISTROS ?= bookworm trixie
 # Scenarios in the order `make test` runs them.
 SCENARIOS := base base_invalid python postgresql release
 
+# The interpreter the venv is made from, found before the venv joins PATH.
+SYSTEM_PYTHON := $(shell command -v python3)
 export PATH := $(abspath $(BIN)):$(PATH)
 # Plain logs: no box drawing or colours in CI output.
 export MOLECULE_COMMAND_BORDERS := false
@@ -38,7 +40,7 @@ $(COLLECTIONS)/ansible_collections/webstack/django:
 	ln -sfn $(CURDIR) $@
 
 $(BIN)/.installed: requirements-dev.txt
-	python3 -m venv $(VENV)
+	test -x $(BIN)/python || $(SYSTEM_PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@
