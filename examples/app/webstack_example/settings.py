@@ -141,7 +141,9 @@ STORAGES = {
             "django.contrib.staticfiles.storage.StaticFilesStorage"
             if DEBUG
             else "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"
-        )
+        ),
+        # Public files: readable by the web server, unlike uploads (below).
+        "OPTIONS": {"file_permissions_mode": 0o644, "directory_permissions_mode": 0o755},
     },
 }
 FILE_UPLOAD_PERMISSIONS = 0o640

@@ -44,7 +44,7 @@ KEYS: list[str] = []
 
 @pytest.fixture(scope="module")
 def app(host: Host) -> Host:
-    subprocess.run(["docker", "cp", str(SCENARIO / "tests" / "webstack_http.py"), f"{NAME}:{HELPER}"], check=True)
+    subprocess.run(["docker", "cp", str(SCENARIO.parent / "shared" / "webstack_http.py"), f"{NAME}:{HELPER}"], check=True)
     return host
 
 
@@ -205,6 +205,8 @@ def test_static_files_have_hashed_names(app: Host) -> None:
     css = re.search(r'href="/static/(notes/site\.[0-9a-f]{12}\.css)"', page["body"])
     assert css, page["body"]
     assert app.file(f"{current(app)}/static/{css.group(1)}").is_file
+    # Readable by the web server: no file or directory under the static root is closed to others.
+    assert app.check_output(f"find {current(app)}/static ! -perm -o+r") == ""
     assert app.file(f"{current(app)}/static/staticfiles.json").is_file
 
 

@@ -1,5 +1,9 @@
 #!/usr/bin/env python3
-"""HTTP through the app's unix socket, run on the test host (standard library only).
+"""HTTP to the app, run on a test host (standard library only).
+
+Through gunicorn's unix socket by default; through nginx over TLS when
+WEBSTACK_TLS=ADDRESS is set (SNI and Host from WEBSTACK_HOST, the chain checked
+against WEBSTACK_CA when given).
 
   webstack_http.py get PATH               one request; prints {"status", "headers", "body"}
   webstack_http.py load STOPFILE [N]      N clients (default 4) request /version in a loop,
@@ -14,6 +18,7 @@ import http.client
 import json
 import os
 import socket
+import ssl
 import sys
 import threading
 import time
@@ -22,7 +27,10 @@ from collections import Counter
 
 SOCKET = os.environ.get("WEBSTACK_SOCKET", "/run/shop/gunicorn.sock")
 HOST = os.environ.get("WEBSTACK_HOST", "shop.example.test")
-HEADERS = {"Host": HOST, "X-Forwarded-Proto": "https"}
+TLS = os.environ.get("WEBSTACK_TLS", "")
+CA = os.environ.get("WEBSTACK_CA", "")
+# nginx sets X-Forwarded-Proto itself; on the socket the client stands in for it.
+HEADERS = {"Host": HOST} if TLS else {"Host": HOST, "X-Forwarded-Proto": "https"}
 
 
 class UnixConnection(http.client.HTTPConnection):
@@ -36,8 +44,20 @@ class UnixConnection(http.client.HTTPConnection):
         self.sock.connect(self.path)
 
 
+class TLSConnection(http.client.HTTPConnection):
+    """TLS to an address, with SNI and certificate checks for HOST."""
+
+    def __init__(self, address: str, timeout: float = 30.0) -> None:
+        super().__init__(address, 443, timeout=timeout)
+        self.context = ssl.create_default_context(cafile=CA or None)
+
+    def connect(self) -> None:
+        raw = socket.create_connection((self.host, self.port), self.timeout)
+        self.sock = self.context.wrap_socket(raw, server_hostname=HOST)
+
+
 def request(method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None):
-    conn = UnixConnection(SOCKET)
+    conn = TLSConnection(TLS) if TLS else UnixConnection(SOCKET)
     try:
         conn.request(method, path, body=body, headers={**HEADERS, **(headers or {})})
         response = conn.getresponse()
