@@ -8,7 +8,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 DISTROS ?= bookworm trixie
 # Scenarios in the order `make test` runs them.
-SCENARIOS := base base_invalid python postgresql release
+SCENARIOS := base base_invalid python postgresql release nginx
 
 # The interpreter the venv is made from, found before the venv joins PATH.
 SYSTEM_PYTHON := $(shell command -v python3)
@@ -19,7 +19,7 @@ export NO_COLOR := 1
 export ANSIBLE_NOCOLOR := 1
 
 .PHONY: help venv lint test images docker host-tools build install-check changelog clean \
-	demo demo-clean bench-security bench-installers \
+	demo demo-clean bench-security bench-installers bench-tls \
 	$(addprefix molecule-,$(SCENARIOS)) $(addprefix test-,$(DISTROS))
 
 help:
@@ -32,6 +32,7 @@ help:
 	@echo "make demo                provision a disposable local Debian host and print how to reach it"
 	@echo "make bench-security      Lynis index of a bare and a hardened host -> docs/security.md"
 	@echo "make bench-installers    pip vs uv filling a release virtualenv -> docs/benchmarks.md"
+	@echo "make bench-tls           testssl.sh against the converged nginx host -> docs/security.md"
 
 # A collections path in which webstack.django is this checkout.
 COLLECTIONS := .cache/collections
@@ -88,6 +89,10 @@ bench-security: venv images $(COLLECTIONS)/ansible_collections/webstack/django
 	@for d in $(DISTROS); do \
 	  WEBSTACK_DISTRO=$$d ANSIBLE_COLLECTIONS_PATH=$(COLLECTIONS) ansible-playbook bench/security.yml; \
 	done
+
+# testssl.sh against the converged nginx scenario -> docs/security.md.
+bench-tls: venv images
+	@for d in $(DISTROS); do WEBSTACK_DISTRO=$$d bench/tls.sh; done
 
 build: venv
 	rm -f webstack-django-*.tar.gz

@@ -1,24 +1,27 @@
 #!/usr/bin/env bash
-# Run Molecule scenarios on Debian releases, keep each log under .cache/logs,
-# and close with one line that counts the testinfra results of every run.
+# Run Molecule scenarios on Debian releases, one release per process side by
+# side (each with its own HOME, so Molecule's state and installed collection are
+# its own; container names carry the release). Each scenario's log goes to
+# .cache/logs/<release>-<scenario>.log; a failed scenario's log tail is printed.
+# The last line counts the testinfra results of every run.
 #   tests/run-scenarios.sh "bookworm trixie" "base base_invalid"
 set -euo pipefail
 
 distros=${1:?distros}
 scenarios=${2:?scenarios}
-logs=.cache/logs
+logs=$PWD/.cache/logs
 mkdir -p "$logs"
 
-passed=0
-failed=0
-status=0
-start=$(date +%s)
-for distro in $distros; do
+run_release() {
+  local distro=$1 passed=0 failed=0 status=0 log t0 result summary p f e
+  export WEBSTACK_DISTRO=$distro
+  export HOME=$PWD/.cache/home-$distro
+  mkdir -p "$HOME"
   for scenario in $scenarios; do
     log="$logs/$distro-$scenario.log"
-    echo "=== scenario $scenario on Debian $distro (log: $log)"
+    echo "=== scenario $scenario on Debian $distro (log: ${log#"$PWD"/})"
     t0=$(date +%s)
-    if WEBSTACK_DISTRO=$distro molecule test --scenario-name "$scenario" 2>&1 | tee "$log"; then
+    if molecule test --scenario-name "$scenario" >"$log" 2>&1; then
       result=ok
     else
       result=FAILED
@@ -35,9 +38,42 @@ for distro in $distros; do
     if [ "$result" != ok ] && [ "$f" -eq 0 ]; then f=1; fi
     passed=$((passed + p))
     failed=$((failed + f))
+    # The test lines worth reading in CI: figures the tests print, and failures.
+    grep -E '^(load|deploy|rollback|gunicorn|broken|failing|renewal|systemd-analyze|issuer|ssh-audit|open ports)' "$log" || true
+    if [ "$result" != ok ]; then
+      echo "--- last 150 lines of $log"
+      tail -n 150 "$log"
+    fi
     echo "=== scenario $scenario on Debian $distro: $result in $(($(date +%s) - t0)) s ($p passed, $f failed)"
   done
+  echo "$passed $failed" >"$logs/$distro.counts"
+  return "$status"
+}
+
+start=$(date +%s)
+pids=()
+for distro in $distros; do
+  rm -f "$logs/$distro.counts"
+  run_release "$distro" 2>&1 | sed -u "s/^/[$distro] /" &
+  pids+=($!)
 done
+status=0
+for pid in "${pids[@]}"; do
+  wait "$pid" || status=1
+done
+
+passed=0
+failed=0
+for distro in $distros; do
+  if [ -f "$logs/$distro.counts" ]; then
+    read -r p f <"$logs/$distro.counts"
+  else
+    p=0 f=1 status=1
+  fi
+  passed=$((passed + p))
+  failed=$((failed + f))
+done
+if [ "$failed" -gt 0 ]; then status=1; fi
 echo "scenarios on $distros took $(($(date +%s) - start)) s"
 echo "$passed passed, $failed failed"
 exit "$status"

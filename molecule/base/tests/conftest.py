@@ -8,8 +8,11 @@ from pathlib import Path
 import pytest
 import testinfra
 
-HOST = "webstack-base"
-PROBE = "webstack-probe"
+# Container (inventory) names carry the Debian release; inside the test network the
+# hosts are webstack-base and webstack-probe on every release.
+DISTRO = os.environ.get("WEBSTACK_DISTRO", "bookworm")
+HOST = f"webstack-base-{DISTRO}"
+PROBE = f"webstack-probe-{DISTRO}"
 
 
 def _host(name: str) -> testinfra.host.Host:

@@ -3,6 +3,7 @@ and from a probe host outside its firewall."""
 
 from __future__ import annotations
 
+import os
 import re
 import time
 import xml.etree.ElementTree as ET
@@ -11,7 +12,7 @@ from pathlib import Path
 from passlib.hash import sha512_crypt
 from testinfra.host import Host
 
-testinfra_hosts = ["webstack-base"]
+testinfra_hosts = [f"webstack-base-{os.environ.get('WEBSTACK_DISTRO', 'bookworm')}"]
 
 SSH = "timeout 20 ssh"
 SSH_OPTS = "-o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o ConnectTimeout=5"

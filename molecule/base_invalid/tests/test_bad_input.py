@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from testinfra.host import Host
 
-testinfra_hosts = ["webstack-invalid"]
+testinfra_hosts = [f"webstack-invalid-{os.environ.get('WEBSTACK_DISTRO', 'bookworm')}"]
 
 SCENARIO = Path(os.environ["MOLECULE_SCENARIO_DIRECTORY"])
 KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB2mYh8ZsQe5bqQfZl3yq2Hh0k1yq9Yc4Q1n0o3f7QkD admin@example"

@@ -16,11 +16,14 @@ PROJECT = SCENARIO.parent.parent
 INVENTORY = os.environ["MOLECULE_INVENTORY_FILE"]
 BACKUPS = "/var/backups/postgresql"
 
-testinfra_hosts = ["webstack-db"]
+# Container (inventory) names carry the Debian release; inside the test network the
+# hosts are webstack-db, webstack-web and webstack-outsider on every release.
+DISTRO = os.environ.get("WEBSTACK_DISTRO", "bookworm")
+testinfra_hosts = [f"webstack-db-{DISTRO}"]
 
 
 def get(name: str) -> Host:
-    return testinfra.get_host(f"ansible://{name}", ansible_inventory=INVENTORY)
+    return testinfra.get_host(f"ansible://{name}-{DISTRO}", ansible_inventory=INVENTORY)
 
 
 @pytest.fixture(scope="module")

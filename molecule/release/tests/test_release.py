@@ -24,7 +24,9 @@ PROJECT = SCENARIO.parent.parent
 APP = PROJECT / "examples" / "app"
 INVENTORY = os.environ["MOLECULE_INVENTORY_FILE"]
 EPHEMERAL = Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"])
-NAME = "webstack-release"
+DISTRO = os.environ.get("WEBSTACK_DISTRO", "bookworm")
+# The container (and inventory) name carries the Debian release.
+NAME = f"webstack-release-{DISTRO}"
 ROOT = "/srv/shop"
 SOCKET = "/run/shop/gunicorn.sock"
 HELPER = "/var/tmp/webstack_http.py"
