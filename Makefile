@@ -53,7 +53,10 @@ venv: $(BIN)/.installed
 lint: venv $(COLLECTIONS)/ansible_collections/webstack/django
 	yamllint --strict .
 	ruff check .
-	ANSIBLE_COLLECTIONS_PATH=$(abspath $(COLLECTIONS)) ansible-lint
+	# A HOME of its own: ansible-lint puts ~/.ansible/collections first, where a
+	# copy of an older webstack.django may lie.
+	mkdir -p .cache/home-lint
+	HOME=$(abspath .cache/home-lint) ANSIBLE_COLLECTIONS_PATH=$(abspath $(COLLECTIONS)) ansible-lint
 
 host-tools:
 	@command -v debootstrap >/dev/null || { \
