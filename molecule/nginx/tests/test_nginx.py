@@ -181,7 +181,7 @@ def test_forced_renewal_under_load(host: Host, client: Host) -> None:
     after = serial(client)
     print(f"renewal: {before} -> {after}; {counts}")
     assert after != before, "nginx serves the renewed certificate (the deploy hook reloaded it)"
-    assert counts["requests"] > 50, counts
+    assert counts["requests"] >= 10, counts
     assert counts["non_2xx"] == 0 and not counts["errors"], counts
 
 

@@ -138,8 +138,9 @@ def load(host: Host, clients: int = 4) -> Iterator[dict]:
         print(f"load: {counts}")
 
 
-def assert_no_failures(counts: dict) -> None:
-    assert counts["requests"] > 50, counts
+def assert_no_failures(counts: dict, least: int = 50) -> None:
+    """No failed request, and enough requests that the load spanned the change."""
+    assert counts["requests"] >= least, counts
     assert counts["non_2xx"] == 0, counts
     assert not counts["errors"], counts
 
@@ -272,7 +273,9 @@ def test_reload_and_restart_under_load(app: Host) -> None:
                 wait_for_new_workers(app, old)
                 assert (workers(app)[0] == main) == (action == "reload")
         print(f"gunicorn {action} x3: {counts}")
-        assert_no_failures(counts)
+        # A restart holds requests in the socket's backlog while gunicorn starts, so
+        # fewer complete than during a reload; every one of them must succeed.
+        assert_no_failures(counts, least=10 if action == "restart" else 50)
 
 
 def test_rollback_under_load(app: Host) -> None:
