@@ -17,12 +17,13 @@ trap 'molecule destroy --scenario-name nginx >/dev/null' EXIT
 
 address=$(docker exec "$acme" getent hosts webstack-nginx-web | cut -d" " -f1)
 docker exec "$acme" sh -c 'DEBIAN_FRONTEND=noninteractive apt-get install -y -q testssl.sh >/dev/null'
+# Debian installs it as /usr/bin/testssl.
 docker exec "$acme" sh -c 'curl -sfk https://localhost:15000/roots/0 -o /var/tmp/pebble-root.pem'
 version=$(docker exec "$acme" sh -c "dpkg-query -W -f '\${Version}' testssl.sh")
 # Protocols, cipher categories, forward secrecy, server defaults, headers, vulnerabilities.
-docker exec "$acme" testssl.sh --quiet --color 0 --warnings off --ip "$address" \
+docker exec "$acme" testssl --quiet --color 0 --warnings off --ip "$address" \
   --add-ca /var/tmp/pebble-root.pem --jsonfile /var/tmp/testssl.json \
-  -p -e -f -S -h -U https://shop.example.test/ >/dev/null || true
+  -p -e -f -S -h -U https://shop.example.test/ | tail -n 40 || true
 docker exec "$acme" cat /var/tmp/testssl.json >"$json"
 
 python3 - "$json" "$distro" "$version" <<'PY'
