@@ -37,8 +37,12 @@ findings = json.loads(Path(path).read_text())
 by_id = {f["id"]: f for f in findings}
 release = {"bookworm": "Debian 12", "trixie": "Debian 13"}[distro]
 
-def finding(key: str) -> str:
-    return by_id.get(key, {}).get("finding", "-")
+def finding(*keys: str) -> str:
+    """The first of these ids that the scan reported (testssl 3.0 says PFS where 3.2 says FS)."""
+    for key in keys:
+        if key in by_id:
+            return by_id[key]["finding"]
+    return "-"
 
 protocols = ", ".join(
     f"{name} {'offered' if 'not offered' not in finding(key) and finding(key) != '-' else 'not offered'}"
@@ -56,10 +60,10 @@ lines = [
     f"(certificate from pebble):",
     "",
     f"- protocols: {protocols}",
-    f"- forward secrecy: {finding('FS')}; key exchange groups: {finding('FS_ECDHE_curves')}",
-    f"- ciphers offered: {len([f for f in findings if re.match(r'cipher(-tls|_x)', f['id'])])}; "
-    f"server cipher order: {finding('cipher_order')}",
-    f"- HSTS: {finding('HSTS_time')}; ALPN: {finding('ALPN')}; session tickets: {finding('TLS_session_ticket')}",
+    f"- forward secrecy: {finding('FS', 'PFS')}; key exchange groups: {finding('FS_ECDHE_curves', 'PFS_ECDHE_curves')}",
+    f"- ciphers offered: {len([f for f in findings if re.match(r'cipher(-tls|_x)', f['id'])])}",
+    f"- HSTS: {finding('HSTS_time')}; ALPN: {finding('ALPN_HTTP2')} {finding('ALPN')}; "
+    f"session tickets: {finding('TLS_session_ticket')}",
     f"- certificate: {finding('cert_commonName')}, {finding('cert_keySize')}, issuer {finding('cert_caIssuers')}",
     f"- findings by severity: " + ", ".join(f"{k} {len(v)}" for k, v in sorted(severities.items())),
 ]

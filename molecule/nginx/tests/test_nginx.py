@@ -130,6 +130,9 @@ def test_hashed_static_files_are_immutable_and_compressed(client: Host) -> None:
     assert re.search(r"(?im)^content-encoding: br", answer), answer
     plain = curl(client, f"https://{DOMAINS[0]}/static/notes/site.css", "-o /dev/null")
     assert "immutable" not in plain.lower(), "unhashed names are not cached for good"
+    # The app's own pages (CSRF token beside reflected input) are not compressed: no BREACH.
+    page = curl(client, f"https://{DOMAINS[0]}/", "-o /dev/null", "-H 'Accept-Encoding: gzip, br'")
+    assert not re.search(r"(?im)^content-encoding:", page), page
 
 
 def test_media_is_served_without_listing(host: Host, client: Host) -> None:
