@@ -7,8 +7,10 @@ against WEBSTACK_CA when given).
 
   webstack_http.py get PATH               one request; prints {"status", "headers", "body"}
   webstack_http.py load STOPFILE [N]      N clients (default 4) request /version in a loop,
-                                          a new connection each time (as nginx does), until
-                                          STOPFILE exists; prints the counts as JSON
+                                          a new connection each time (as nginx does), pausing
+                                          WEBSTACK_LOAD_PAUSE seconds (default 0.1) between
+                                          requests, until STOPFILE exists; prints the counts
+                                          as JSON
   webstack_http.py upload TEXT FILENAME   posts a note with an attachment through the page's form
 """
 
@@ -29,6 +31,8 @@ SOCKET = os.environ.get("WEBSTACK_SOCKET", "/run/shop/gunicorn.sock")
 HOST = os.environ.get("WEBSTACK_HOST", "shop.example.test")
 TLS = os.environ.get("WEBSTACK_TLS", "")
 CA = os.environ.get("WEBSTACK_CA", "")
+# A bounded load: it leaves the host's CPU to the deploy it runs beside.
+PAUSE = float(os.environ.get("WEBSTACK_LOAD_PAUSE", "0.1"))
 # nginx sets X-Forwarded-Proto itself; on the socket the client stands in for it.
 HEADERS = {"Host": HOST} if TLS else {"Host": HOST, "X-Forwarded-Proto": "https"}
 
@@ -75,7 +79,8 @@ def load(stopfile: str, clients: int = 4) -> None:
     statuses: Counter[str] = Counter()
     errors: Counter[str] = Counter()
     revisions: Counter[str] = Counter()
-    order: list[str] = []
+    # The revisions answering first and last, and how often the answer changed.
+    seen = {"first": "", "last": "", "switches": 0}
     lock = threading.Lock()
     deadline = time.monotonic() + 900
 
@@ -91,11 +96,14 @@ def load(stopfile: str, clients: int = 4) -> None:
                     statuses[str(status)] += 1
                     if revision:
                         revisions[revision] += 1
-                        if not order or order[-1] != revision:
-                            order.append(revision)
+                        if seen["last"] and seen["last"] != revision:
+                            seen["switches"] += 1
+                        seen["first"] = seen["first"] or revision
+                        seen["last"] = revision
             except Exception as exc:  # every failure is counted, none is retried
                 with lock:
                     errors[type(exc).__name__] += 1
+            time.sleep(PAUSE)
 
     started = time.monotonic()
     threads = [threading.Thread(target=client) for _ in range(clients)]
@@ -114,7 +122,7 @@ def load(stopfile: str, clients: int = 4) -> None:
                 "non_2xx": sum(n for s, n in statuses.items() if not s.startswith("2")),
                 "errors": errors,
                 "revisions": revisions,
-                "order": order,
+                **seen,
                 "seconds": round(time.monotonic() - started, 1),
             }
         )

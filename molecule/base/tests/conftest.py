@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 import testinfra
+import webstack_test
 
 # Container (inventory) names carry the Debian release; inside the test network the
 # hosts are webstack-base and webstack-probe on every release.
-DISTRO = os.environ.get("WEBSTACK_DISTRO", "bookworm")
-HOST = f"webstack-base-{DISTRO}"
-PROBE = f"webstack-probe-{DISTRO}"
+HOST = webstack_test.container("webstack-base")
+PROBE = webstack_test.container("webstack-probe")
 
 
 def _host(name: str) -> testinfra.host.Host:

@@ -3,16 +3,16 @@ and from a probe host outside its firewall."""
 
 from __future__ import annotations
 
-import os
 import re
 import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import webstack_test
 from passlib.hash import sha512_crypt
 from testinfra.host import Host
 
-testinfra_hosts = [f"webstack-base-{os.environ.get('WEBSTACK_DISTRO', 'bookworm')}"]
+testinfra_hosts = [webstack_test.container("webstack-base")]
 
 SSH = "timeout 20 ssh"
 SSH_OPTS = "-o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o ConnectTimeout=5"

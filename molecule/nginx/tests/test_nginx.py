@@ -3,29 +3,26 @@ the TLS profile, redirects, headers, unknown names, static files and media."""
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import subprocess
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 import testinfra
+import webstack_test
 from testinfra.host import Host
+from webstack_test import assert_no_failures, assert_refused, changed
 
 SCENARIO = Path(os.environ["MOLECULE_SCENARIO_DIRECTORY"])
 INVENTORY = os.environ["MOLECULE_INVENTORY_FILE"]
-DISTRO = os.environ.get("WEBSTACK_DISTRO", "bookworm")
 # Container (inventory) names carry the Debian release; inside the test network the
 # hosts are webstack-nginx-web and webstack-nginx-acme on every release.
 WEB = "webstack-nginx-web"
 ACME = "webstack-nginx-acme"
-WEB_HOST = f"{WEB}-{DISTRO}"
-ACME_HOST = f"{ACME}-{DISTRO}"
+WEB_HOST = webstack_test.container(WEB)
+ACME_HOST = webstack_test.container(ACME)
 DOMAINS = ["shop.example.test", "www.shop.example.test"]
-HELPER = "/var/tmp/webstack_http.py"
 ROOT_CA = "/var/tmp/pebble-root.pem"
 
 testinfra_hosts = [WEB_HOST]
@@ -36,7 +33,7 @@ def client() -> Host:
     """The ACME host doubles as the HTTPS client: it trusts pebble's root and nothing else."""
     acme = testinfra.get_host(f"ansible://{ACME_HOST}", ansible_inventory=INVENTORY)
     acme.check_output(f"curl -sfk https://localhost:15000/roots/0 -o {ROOT_CA}")
-    subprocess.run(["docker", "cp", str(SCENARIO.parent / "shared" / "webstack_http.py"), f"{ACME_HOST}:{HELPER}"], check=True)
+    webstack_test.copy_http_helper(ACME_HOST)
     return acme
 
 
@@ -151,30 +148,10 @@ def test_renewal_timer_and_hook(host: Host) -> None:
     assert hook.mode == 0o755 and "nginx -t" in hook.content_string
 
 
-@contextmanager
-def load(client: Host) -> Iterator[dict]:
-    """HTTPS requests to /version through nginx from the client host until the block ends."""
-    stop = "/run/webstack-load-stop"
-    client.check_output(f"rm -f {stop}")
-    address = client.check_output(f"getent hosts {WEB} | cut -d' ' -f1")
-    proc = subprocess.Popen(
-        ["docker", "exec", "-e", f"WEBSTACK_TLS={address}", "-e", f"WEBSTACK_CA={ROOT_CA}",
-         ACME_HOST, "python3", HELPER, "load", stop, "4"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    assert proc.stderr is not None and proc.stderr.readline().strip() == "started"
-    counts: dict = {}
-    try:
-        yield counts
-    finally:
-        client.check_output(f"touch {stop}")
-        out, _ = proc.communicate(timeout=120)
-        counts.update(json.loads(out))
-        print(f"load: {counts}")
-
-
 def test_forced_renewal_under_load(host: Host, client: Host) -> None:
     before = serial(client)
-    with load(client) as counts:
+    address = client.check_output(f"getent hosts {WEB} | cut -d' ' -f1")
+    with webstack_test.load(ACME_HOST, {"WEBSTACK_TLS": address, "WEBSTACK_CA": ROOT_CA}) as counts:
         host.check_output("REQUESTS_CA_BUNDLE=/usr/local/share/webstack-acme/ca.pem "
                           "certbot renew --force-renewal --cert-name shop --no-random-sleep-on-renew")
         for _ in range(300):
@@ -184,17 +161,13 @@ def test_forced_renewal_under_load(host: Host, client: Host) -> None:
     after = serial(client)
     print(f"renewal: {before} -> {after}; {counts}")
     assert after != before, "nginx serves the renewed certificate (the deploy hook reloaded it)"
-    assert counts["requests"] >= 10, counts
-    assert counts["non_2xx"] == 0 and not counts["errors"], counts
+    assert_no_failures(counts, least=10)
 
 
 def test_bad_config_never_reaches_nginx(host: Host, client: Host) -> None:
     site = host.check_output("sha256sum /etc/nginx/snippets/shop-headers.conf")
-    run = subprocess.run(
-        ["ansible-playbook", "-i", INVENTORY, str(SCENARIO / "nginx.yml"),
-         "--extra-vars", json.dumps({"nginx_content_security_policy": "default-src 'self'\" broken"})],
-        capture_output=True, text=True, timeout=600, check=False)
-    output = " ".join((run.stdout + run.stderr).split())
+    run = apply_nginx(nginx_content_security_policy="default-src 'self'\" broken")
+    output = webstack_test.output(run)
     assert run.returncode != 0
     assert "nginx -t rejected the new configuration" in output, output[-2000:]
     assert host.check_output("sha256sum /etc/nginx/snippets/shop-headers.conf") == site
@@ -203,9 +176,7 @@ def test_bad_config_never_reaches_nginx(host: Host, client: Host) -> None:
 
 
 def apply_nginx(**extra_vars: object) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        ["ansible-playbook", "-i", INVENTORY, str(SCENARIO / "nginx.yml"), "--extra-vars", json.dumps(extra_vars)],
-        capture_output=True, text=True, timeout=600, check=False)
+    return webstack_test.playbook(SCENARIO / "nginx.yml", **extra_vars)
 
 
 def issuer(client: Host) -> str:
@@ -217,7 +188,7 @@ def test_rerun_does_not_reissue(client: Host) -> None:
     before = serial(client)
     run = apply_nginx()
     assert run.returncode == 0, run.stdout[-2000:]
-    assert re.search(rf"{WEB_HOST}\s*:\s*ok=\d+\s+changed=0", run.stdout), run.stdout[-1500:]
+    assert changed(run, WEB_HOST) == 0, run.stdout[-1500:]
     assert serial(client) == before
 
 
@@ -252,10 +223,5 @@ BAD_INPUT: dict[str, tuple[dict, list[str]]] = {
 def test_bad_input_fails_before_any_change(host: Host, case: str) -> None:
     extra_vars, expected = BAD_INPUT[case]
     before = host.check_output("sha256sum /etc/nginx/sites-available/shop.conf /etc/nginx/snippets/shop-headers.conf")
-    run = apply_nginx(**extra_vars)
-    output = " ".join((run.stdout + run.stderr).split())
-    assert run.returncode != 0
-    for text in expected:
-        assert text in output, f"{case}: {text!r} missing from {output[-2000:]}"
-    assert re.search(rf"{WEB_HOST}\s*:\s*ok=\d+\s+changed=0", run.stdout), run.stdout[-1500:]
+    assert_refused(apply_nginx(**extra_vars), WEB_HOST, expected)
     assert host.check_output("sha256sum /etc/nginx/sites-available/shop.conf /etc/nginx/snippets/shop-headers.conf") == before

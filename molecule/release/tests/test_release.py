@@ -12,24 +12,21 @@ import os
 import re
 import shutil
 import subprocess
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+import webstack_test
 from testinfra.host import Host
+from webstack_test import HTTP_HELPER as HELPER
+from webstack_test import OUTPUTS, assert_no_failures, assert_refused, changed
 
 SCENARIO = Path(os.environ["MOLECULE_SCENARIO_DIRECTORY"])
 PROJECT = SCENARIO.parent.parent
 APP = PROJECT / "examples" / "app"
-INVENTORY = os.environ["MOLECULE_INVENTORY_FILE"]
 EPHEMERAL = Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"])
-DISTRO = os.environ.get("WEBSTACK_DISTRO", "bookworm")
-# The container (and inventory) name carries the Debian release.
-NAME = f"webstack-release-{DISTRO}"
+NAME = webstack_test.container("webstack-release")
 ROOT = "/srv/shop"
 SOCKET = "/run/shop/gunicorn.sock"
-HELPER = "/var/tmp/webstack_http.py"
 DB_PASSWORD = 'Test-only p4ss with $pecial "chars"'
 MANAGE = (
     "systemd-run --quiet --wait --pipe --collect --uid=shop --gid=shop "
@@ -38,15 +35,13 @@ MANAGE = (
 )
 
 testinfra_hosts = [NAME]
-# Every ansible-playbook output of this module, checked for secrets at the end.
-OUTPUTS: list[str] = []
 # The secret key as the first test found it; it must never change.
 KEYS: list[str] = []
 
 
 @pytest.fixture(scope="module")
 def app(host: Host) -> Host:
-    subprocess.run(["docker", "cp", str(SCENARIO.parent / "shared" / "webstack_http.py"), f"{NAME}:{HELPER}"], check=True)
+    webstack_test.copy_http_helper(NAME)
     return host
 
 
@@ -65,17 +60,7 @@ def current(host: Host) -> str:
 
 
 def playbook(name: str, **extra_vars: object) -> subprocess.CompletedProcess[str]:
-    args = ["ansible-playbook", "-i", INVENTORY, str(SCENARIO / name)]
-    if extra_vars:
-        args += ["--extra-vars", json.dumps(extra_vars)]
-    run = subprocess.run(args, capture_output=True, text=True, timeout=900, check=False,
-                         env=dict(os.environ, ANSIBLE_NOCOLOR="1"))
-    OUTPUTS.append(run.stdout + run.stderr)
-    return run
-
-
-def recap(run: subprocess.CompletedProcess[str]) -> str:
-    return " ".join(line.strip() for line in run.stdout.splitlines() if NAME + " " in line and "ok=" in line)
+    return webstack_test.playbook(SCENARIO / name, **extra_vars)
 
 
 def variant(tmp_path: Path, name: str, edit: tuple[str, str, str] | None = None, note: str = "") -> Path:
@@ -120,29 +105,6 @@ def sql(host: Host, query: str) -> str:
     return host.check_output(f"runuser -u postgres -- psql -XAtq -d shop -c \"{query}\"")
 
 
-@contextmanager
-def load(host: Host, clients: int = 4) -> Iterator[dict]:
-    """Requests /version through the socket from the host until the block ends; yields the counts."""
-    stop = "/run/webstack-load-stop"
-    host.check_output(f"rm -f {stop}")
-    proc = subprocess.Popen(["docker", "exec", NAME, "python3", HELPER, "load", stop, str(clients)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    assert proc.stderr is not None and proc.stderr.readline().strip() == "started"
-    counts: dict = {}
-    try:
-        yield counts
-    finally:
-        host.check_output(f"touch {stop}")
-        out, err = proc.communicate(timeout=120)
-        counts.update(json.loads(out))
-        print(f"load: {counts}")
-
-
-def assert_no_failures(counts: dict, least: int = 50) -> None:
-    """No failed request, and enough requests that the load spanned the change."""
-    assert counts["requests"] >= least, counts
-    assert counts["non_2xx"] == 0, counts
-    assert not counts["errors"], counts
 
 
 def test_app_answers_through_the_socket(app: Host) -> None:
@@ -223,7 +185,7 @@ def test_media_upload_lands_in_shared(app: Host) -> None:
 
 def test_new_release_under_load(app: Host, tmp_path: Path) -> None:
     before = version(app)
-    with load(app) as counts:
+    with webstack_test.load(NAME) as counts:
         run = playbook("deploy.yml", webstack_source_path=str(v2(tmp_path)))
     assert run.returncode == 0, run.stdout[-3000:]
     # The migration ran once, before the switch, and the old release kept serving meanwhile.
@@ -237,7 +199,7 @@ def test_new_release_under_load(app: Host, tmp_path: Path) -> None:
     assert after["django_path"].startswith(current(app) + "/venv/")
     print(f"deploy {before['revision']} -> {after['revision']}: {counts}")
     assert_no_failures(counts)
-    assert counts["order"][0] == before["revision"] and counts["order"][-1] == after["revision"], counts
+    assert (counts["first"], counts["last"]) == (before["revision"], after["revision"]), counts
     assert version(app)["notes"] >= 1, "the database kept its rows"
 
 
@@ -245,7 +207,7 @@ def test_same_release_again_changes_nothing(app: Host, tmp_path: Path) -> None:
     rev = version(app)["revision"]
     run = playbook("deploy.yml", webstack_source_path=str(v2(tmp_path)))
     assert run.returncode == 0, run.stdout[-3000:]
-    assert "changed=0" in recap(run), recap(run)
+    assert changed(run, NAME) == 0, run.stdout[-3000:]
     assert version(app)["revision"] == rev
 
 
@@ -266,7 +228,7 @@ def wait_for_new_workers(host: Host, old: set[str], count: int = 3) -> None:
 
 def test_reload_and_restart_under_load(app: Host) -> None:
     for action in ("reload", "restart"):
-        with load(app) as counts:
+        with webstack_test.load(NAME) as counts:
             for _ in range(3):
                 main, old = workers(app)
                 app.check_output(f"systemctl {action} gunicorn-shop.service")
@@ -281,13 +243,13 @@ def test_reload_and_restart_under_load(app: Host) -> None:
 def test_rollback_under_load(app: Host) -> None:
     newer = version(app)["revision"]
     previous = app.file(f"{app.check_output(f'readlink -f {ROOT}/previous')}/REVISION").content_string.strip()
-    with load(app) as counts:
+    with webstack_test.load(NAME) as counts:
         run = playbook("rollback.yml")
     assert run.returncode == 0, run.stdout[-3000:]
     assert version(app)["revision"] == previous
     print(f"rollback {newer} -> {previous}: {counts}")
     assert_no_failures(counts)
-    assert counts["order"][-1] == previous, counts
+    assert counts["last"] == previous, counts
     # Rolling back again returns to the newer release.
     run = playbook("rollback.yml")
     assert run.returncode == 0, run.stdout[-3000:]
@@ -302,16 +264,16 @@ def test_code_that_fails_to_import_never_goes_live(app: Host, tmp_path: Path) ->
     serving = version(app)["revision"]
     broken = variant(tmp_path, "broken-import", ("notes/views.py", "from .forms import NoteForm",
                                                  "from .forms import NoteForm\nimport module_that_does_not_exist  # noqa"))
-    with load(app) as counts:
+    with webstack_test.load(NAME) as counts:
         run = playbook("deploy.yml", webstack_source_path=str(broken))
-    output = " ".join((run.stdout + run.stderr).split())
+    output = webstack_test.output(run)
     assert run.returncode != 0
     assert "check --deploy" in output and "module_that_does_not_exist" in output, output[-3000:]
     assert "still serves the release it served before" in output
     assert version(app)["revision"] == serving
     print(f"broken import, stopped at the gate: {counts}")
     assert_no_failures(counts)
-    assert counts["order"] == [serving], counts
+    assert counts["switches"] == 0 and list(counts["revisions"]) == [serving], counts
 
 
 def test_failing_health_check_is_switched_back(app: Host, tmp_path: Path) -> None:
@@ -320,9 +282,9 @@ def test_failing_health_check_is_switched_back(app: Host, tmp_path: Path) -> Non
     healthy = 'return JsonResponse({"status": "ok", "database": "ok", "revision": revision()})'
     failing = 'return JsonResponse({"status": "broken", "revision": revision()}, status=500)'
     broken = variant(tmp_path, "broken-health", ("notes/views.py", healthy, failing))
-    with load(app) as counts:
+    with webstack_test.load(NAME) as counts:
         run = playbook("deploy.yml", webstack_source_path=str(broken), release_health_retries=3)
-    output = " ".join((run.stdout + run.stderr).split())
+    output = webstack_test.output(run)
     assert run.returncode != 0
     assert re.search(r"deploy of release [0-9a-f]{12} .* failed at .*health check", output), output[-3000:]
     assert "answered 500" in output and "Switched back" in output, output[-3000:]
@@ -330,7 +292,7 @@ def test_failing_health_check_is_switched_back(app: Host, tmp_path: Path) -> Non
     assert app.check_output(f"readlink -f {ROOT}/previous") == previous
     print(f"failing health check, switched back: {counts}")
     assert_no_failures(counts)
-    assert counts["order"][-1] == serving, counts
+    assert counts["last"] == serving, counts
 
 
 def test_git_source_with_deploy_key(app: Host) -> None:
@@ -382,12 +344,7 @@ def test_bad_input_fails_before_any_change(app: Host, case: str) -> None:
     extra_vars, expected = BAD_INPUT[case]
     serving = current(app)
     env_before = app.check_output(f"sha256sum {ROOT}/shared/env")
-    run = playbook("deploy.yml", **extra_vars)
-    output = " ".join((run.stdout + run.stderr).split())
-    assert run.returncode != 0, output[-2000:]
-    for text in expected:
-        assert text in output, f"{case}: {text!r} missing from: {output[-2000:]}"
-    assert "changed=0" in recap(run), recap(run)
+    assert_refused(playbook("deploy.yml", **extra_vars), NAME, expected)
     assert current(app) == serving
     assert app.check_output(f"sha256sum {ROOT}/shared/env") == env_before
 

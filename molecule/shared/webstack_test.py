@@ -1,0 +1,97 @@
+"""What the scenarios' testinfra modules share: ansible-playbook runs, the check that
+bad input failed before any change, and a bounded load around a change.
+
+The verifier puts this directory on PYTHONPATH (.config/molecule/config.yml).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+SHARED = Path(__file__).resolve().parent
+DISTRO = os.environ.get("WEBSTACK_DISTRO", "bookworm")
+# Where webstack_http.py is copied on the host that sends the requests.
+HTTP_HELPER = "/var/tmp/webstack_http.py"
+# Every ansible-playbook output of the test session, for the tests that look for secrets.
+OUTPUTS: list[str] = []
+
+
+def container(name: str) -> str:
+    """The container (and inventory) name of a scenario host: it carries the Debian release."""
+    return f"{name}-{DISTRO}"
+
+
+def playbook(path: Path, *args: str, **extra_vars: object) -> subprocess.CompletedProcess[str]:
+    """ansible-playbook against the scenario's inventory, extra vars as JSON; never raises."""
+    command = ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"], str(path), *args]
+    if extra_vars:
+        command += ["--extra-vars", json.dumps(extra_vars)]
+    run = subprocess.run(command, capture_output=True, text=True, timeout=900, check=False,
+                         env=dict(os.environ, ANSIBLE_NOCOLOR="1"))
+    OUTPUTS.append(run.stdout + run.stderr)
+    return run
+
+
+def output(run: subprocess.CompletedProcess[str]) -> str:
+    """stdout and stderr on one line (Ansible 2.19 prints task errors on stderr)."""
+    return " ".join((run.stdout + run.stderr).split())
+
+
+def changed(run: subprocess.CompletedProcess[str], host: str) -> int:
+    """The changed= count in the recap line of one host."""
+    match = re.search(rf"^{re.escape(host)}\s*:\s*ok=\d+\s+changed=(\d+)", run.stdout, re.MULTILINE)
+    assert match, f"no recap line for {host}: {run.stdout[-1500:]}"
+    return int(match.group(1))
+
+
+def assert_refused(run: subprocess.CompletedProcess[str], host: str, expected: list[str]) -> None:
+    """The run failed, its message holds every expected text, and nothing changed on host."""
+    text = output(run)
+    assert run.returncode != 0, text[-2000:]
+    for part in expected:
+        assert part in text, f"{part!r} missing from: {text[-2000:]}"
+    assert changed(run, host) == 0, text[-2000:]
+
+
+def copy_http_helper(name: str) -> None:
+    subprocess.run(["docker", "cp", str(SHARED / "webstack_http.py"), f"{name}:{HTTP_HELPER}"], check=True)
+
+
+@contextmanager
+def load(name: str, env: dict[str, str] | None = None, clients: int = 4) -> Iterator[dict]:
+    """webstack_http.py load on container `name` until the block ends; yields its counts.
+
+    The counts hold requests, statuses, non_2xx, errors, revisions (answers per
+    revision), first and last (the revisions answering first and last) and switches
+    (how often the answering revision changed).
+    """
+    stop = "/run/webstack-load-stop"
+    subprocess.run(["docker", "exec", name, "rm", "-f", stop], check=True)
+    options = [f"--env={key}={value}" for key, value in (env or {}).items()]
+    proc = subprocess.Popen(["docker", "exec", *options, name, "python3", HTTP_HELPER, "load", stop, str(clients)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stderr is not None
+    started = proc.stderr.readline().strip()
+    assert started == "started", started + proc.stderr.read()
+    counts: dict = {}
+    try:
+        yield counts
+    finally:
+        subprocess.run(["docker", "exec", name, "touch", stop], check=True)
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err
+        counts.update(json.loads(out))
+        print(f"load: {counts}")
+
+
+def assert_no_failures(counts: dict, least: int = 50) -> None:
+    """No failed request, and enough requests that the load spanned the change."""
+    assert counts["requests"] >= least, counts
+    assert counts["non_2xx"] == 0, counts
+    assert not counts["errors"], counts
