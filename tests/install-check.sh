@@ -19,7 +19,7 @@ test -f "$work/collections/ansible_collections/webstack/django/roles/base/meta/a
 
 ansible-galaxy collection list webstack.django -p "$work/collections" | grep -E 'webstack\.django +0\.1\.0'
 ansible-doc -t role webstack.django.base | grep -q 'base_ssh_password_authentication'
-for role in python postgresql gunicorn release nginx; do
+for role in python postgresql gunicorn release nginx common; do
   ansible-doc -t role "webstack.django.$role" | grep -q "ENTRY POINT: .*main"
 done
 ansible-doc -t role webstack.django.release | grep -q "ENTRY POINT: .*rollback"
