@@ -8,7 +8,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 DISTROS ?= bookworm trixie
 # Scenarios in the order `make test` runs them.
-SCENARIOS := base base_invalid python postgresql release nginx
+SCENARIOS := base base_invalid python postgresql release nginx cluster
 
 # The interpreter the venv is made from, found before the venv joins PATH.
 SYSTEM_PYTHON := $(shell command -v python3)

@@ -2,8 +2,9 @@
 """HTTP to the app, run on a test host (standard library only).
 
 Through gunicorn's unix socket by default; through nginx over TLS when
-WEBSTACK_TLS=ADDRESS is set (SNI and Host from WEBSTACK_HOST, the chain checked
-against WEBSTACK_CA when given).
+WEBSTACK_TLS=ADDRESS[,ADDRESS...] is set (SNI and Host from WEBSTACK_HOST, the
+chain checked against WEBSTACK_CA when given; several addresses are taken in
+turn, as a load balancer would).
 
   webstack_http.py get PATH               one request; prints {"status", "headers", "body"}
   webstack_http.py load STOPFILE [N]      N clients (default 4) request /version in a loop,
@@ -29,7 +30,7 @@ from collections import Counter
 
 SOCKET = os.environ.get("WEBSTACK_SOCKET", "/run/shop/gunicorn.sock")
 HOST = os.environ.get("WEBSTACK_HOST", "shop.example.test")
-TLS = os.environ.get("WEBSTACK_TLS", "")
+TLS = [address for address in os.environ.get("WEBSTACK_TLS", "").split(",") if address]
 CA = os.environ.get("WEBSTACK_CA", "")
 # A bounded load: it leaves the host's CPU to the deploy it runs beside.
 PAUSE = float(os.environ.get("WEBSTACK_LOAD_PAUSE", "0.1"))
@@ -60,8 +61,9 @@ class TLSConnection(http.client.HTTPConnection):
         self.sock = self.context.wrap_socket(raw, server_hostname=HOST)
 
 
-def request(method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None):
-    conn = TLSConnection(TLS) if TLS else UnixConnection(SOCKET)
+def request(method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None,
+            address: str = ""):
+    conn = TLSConnection(address or TLS[0]) if TLS else UnixConnection(SOCKET)
     try:
         conn.request(method, path, body=body, headers={**HEADERS, **(headers or {})})
         response = conn.getresponse()
@@ -79,6 +81,8 @@ def load(stopfile: str, clients: int = 4) -> None:
     statuses: Counter[str] = Counter()
     errors: Counter[str] = Counter()
     revisions: Counter[str] = Counter()
+    # Answers (2xx) per address, when there are several.
+    answered: Counter[str] = Counter()
     # The revisions answering first and last, and how often the answer changed.
     seen = {"first": "", "last": "", "switches": 0}
     lock = threading.Lock()
@@ -86,14 +90,19 @@ def load(stopfile: str, clients: int = 4) -> None:
 
     started_event = threading.Event()
 
-    def client() -> None:
+    def client(offset: int) -> None:
+        turn = offset
         while not os.path.exists(stopfile) and time.monotonic() < deadline:
+            address = TLS[turn % len(TLS)] if TLS else ""
+            turn += 1
             try:
-                status, _, body = request("GET", "/version")
+                status, _, body = request("GET", "/version", address=address)
                 revision = json.loads(body).get("revision", "?") if status == 200 else None
                 started_event.set()
                 with lock:
                     statuses[str(status)] += 1
+                    if status < 300 and len(TLS) > 1:
+                        answered[address] += 1
                     if revision:
                         revisions[revision] += 1
                         if seen["last"] and seen["last"] != revision:
@@ -106,7 +115,7 @@ def load(stopfile: str, clients: int = 4) -> None:
             time.sleep(PAUSE)
 
     started = time.monotonic()
-    threads = [threading.Thread(target=client) for _ in range(clients)]
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
     for thread in threads:
         thread.start()
     # Tell the caller the load is running (the first answer has come back).
@@ -123,6 +132,7 @@ def load(stopfile: str, clients: int = 4) -> None:
                 "errors": errors,
                 "revisions": revisions,
                 **seen,
+                "answered": answered,
                 "seconds": round(time.monotonic() - started, 1),
             }
         )

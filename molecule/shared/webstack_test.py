@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -95,3 +96,45 @@ def assert_no_failures(counts: dict, least: int = 50) -> None:
     assert counts["requests"] >= least, counts
     assert counts["non_2xx"] == 0, counts
     assert not counts["errors"], counts
+
+
+# --- Releases of examples/app -----------------------------------------------------
+
+APP = SHARED.parent.parent / "examples" / "app"
+
+MIGRATION_0002 = """from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    dependencies = [("notes", "0001_initial")]
+    operations = [
+        # A database default: the release before, which knows nothing of the
+        # column, can still insert rows (a backward-compatible migration).
+        migrations.AddField(model_name="note", name="pinned", field=models.BooleanField(db_default=False)),
+    ]
+"""
+
+
+def app_variant(tmp_path: Path, name: str, edit: tuple[str, str, str] | None = None) -> Path:
+    """A copy of examples/app, a new release: a changed stylesheet plus one edit (file, old text, new text)."""
+    dest = tmp_path / name
+    shutil.copytree(APP, dest, ignore=lambda folder, names: [
+        n for n in names
+        if n in ("__pycache__", "db.sqlite3") or n.endswith(".pyc") or (Path(folder) == APP and n in ("static", "media"))
+    ])
+    with (dest / "notes" / "static" / "notes" / "site.css").open("a") as css:
+        css.write(f"/* {name} */\n")
+    if edit:
+        path = dest / edit[0]
+        text = path.read_text()
+        assert edit[1] in text, f"{edit[1]!r} not in {path}"
+        path.write_text(text.replace(edit[1], edit[2]))
+    return dest
+
+
+def app_with_migration(tmp_path: Path) -> Path:
+    """examples/app with a new field and its (backward-compatible) migration."""
+    field = "    created = models.DateTimeField(auto_now_add=True)\n"
+    dest = app_variant(tmp_path, "v2", ("notes/models.py", field, field + "    pinned = models.BooleanField(db_default=False)\n"))
+    (dest / "notes" / "migrations" / "0002_note_pinned.py").write_text(MIGRATION_0002)
+    return dest

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -21,8 +20,6 @@ from webstack_test import HTTP_HELPER as HELPER
 from webstack_test import OUTPUTS, assert_no_failures, assert_refused, changed
 
 SCENARIO = Path(os.environ["MOLECULE_SCENARIO_DIRECTORY"])
-PROJECT = SCENARIO.parent.parent
-APP = PROJECT / "examples" / "app"
 EPHEMERAL = Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"])
 NAME = webstack_test.container("webstack-release")
 ROOT = "/srv/shop"
@@ -63,42 +60,12 @@ def playbook(name: str, **extra_vars: object) -> subprocess.CompletedProcess[str
     return webstack_test.playbook(SCENARIO / name, **extra_vars)
 
 
-def variant(tmp_path: Path, name: str, edit: tuple[str, str, str] | None = None, note: str = "") -> Path:
-    """A copy of examples/app with one edit (file, old text, new text) or a changed stylesheet."""
-    dest = tmp_path / name
-    shutil.copytree(APP, dest, ignore=lambda folder, names: [
-        n for n in names
-        if n in ("__pycache__", "db.sqlite3") or n.endswith(".pyc") or (Path(folder) == APP and n in ("static", "media"))
-    ])
-    (dest / "notes" / "static" / "notes" / "site.css").open("a").write(f"/* {name} {note} */\n")
-    if edit:
-        path = dest / edit[0]
-        text = path.read_text()
-        assert edit[1] in text, f"{edit[1]!r} not in {path}"
-        path.write_text(text.replace(edit[1], edit[2]))
-    return dest
-
-
-MIGRATION_0002 = """from django.db import migrations, models
-
-
-class Migration(migrations.Migration):
-    dependencies = [("notes", "0001_initial")]
-    operations = [
-        # A database default: the release before, which knows nothing of the
-        # column, can still insert rows (a backward-compatible migration).
-        migrations.AddField(model_name="note", name="pinned", field=models.BooleanField(db_default=False)),
-    ]
-"""
+def variant(tmp_path: Path, name: str, edit: tuple[str, str, str] | None = None) -> Path:
+    return webstack_test.app_variant(tmp_path, name, edit)
 
 
 def v2(tmp_path: Path) -> Path:
-    """examples/app with a new field and its migration."""
-    dest = variant(tmp_path, "v2", ("notes/models.py", "    created = models.DateTimeField(auto_now_add=True)\n",
-                                    "    created = models.DateTimeField(auto_now_add=True)\n"
-                                    "    pinned = models.BooleanField(db_default=False)\n"))
-    (dest / "notes" / "migrations" / "0002_note_pinned.py").write_text(MIGRATION_0002)
-    return dest
+    return webstack_test.app_with_migration(tmp_path)
 
 
 def sql(host: Host, query: str) -> str:

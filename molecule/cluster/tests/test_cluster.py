@@ -1,0 +1,135 @@
+"""Two web hosts and a database host converged by the site playbook: certificates on
+both web hosts from one ACME name, the database reached over the network with scram
+and closed to every other host, and a rolling deploy that never leaves the site
+without an answer, its migration applied once.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+import testinfra
+import webstack_test
+from testinfra.host import Host
+from webstack_test import assert_no_failures
+
+INVENTORY = os.environ["MOLECULE_INVENTORY_FILE"]
+PROJECT = Path(os.environ["MOLECULE_SCENARIO_DIRECTORY"]).parent.parent
+# Names inside the test network; container (inventory) names carry the Debian release.
+WEB = ["webstack-cluster-web1", "webstack-cluster-web2"]
+DB = "webstack-cluster-db"
+ACME = "webstack-cluster-acme"
+DOMAIN = "shop.example.test"
+ROOT_CA = "/var/tmp/pebble-root.pem"
+ROOT = "/srv/shop"
+
+testinfra_hosts = [webstack_test.container(name) for name in WEB]
+
+
+def get(name: str) -> Host:
+    return testinfra.get_host(f"ansible://{webstack_test.container(name)}", ansible_inventory=INVENTORY)
+
+
+@pytest.fixture(scope="module")
+def client() -> Host:
+    """The ACME host, outside the site's groups, is the client: it trusts pebble's root only."""
+    acme = get(ACME)
+    acme.check_output(f"curl -sfk https://localhost:15000/roots/0 -o {ROOT_CA}")
+    webstack_test.copy_http_helper(webstack_test.container(ACME))
+    return acme
+
+
+@pytest.fixture(scope="module")
+def addresses(client: Host) -> dict[str, str]:
+    return {name: client.check_output(f"getent hosts {name} | cut -d' ' -f1") for name in [*WEB, DB]}
+
+
+def https(client: Host, address: str, path: str) -> dict:
+    answer = client.check_output(
+        f"WEBSTACK_TLS={address} WEBSTACK_CA={ROOT_CA} python3 {webstack_test.HTTP_HELPER} get {path}")
+    return json.loads(answer)
+
+
+def task_results(stdout: str, task: str) -> list[str]:
+    """The output of each run of a release role task (one per serial batch)."""
+    return [part for part in stdout.split("TASK [") if part.startswith(f"webstack.django.release : {task}]")]
+
+
+def sql(query: str) -> str:
+    return get(DB).check_output(f"runuser -u postgres -- psql -XAtq -d shop -c \"{query}\"")
+
+
+def test_every_web_host_serves_the_app_with_a_pebble_certificate(client: Host, addresses: dict[str, str]) -> None:
+    for name in WEB:
+        issuer = client.check_output(
+            f"echo | openssl s_client -connect {addresses[name]}:443 -servername {DOMAIN} -CAfile {ROOT_CA} "
+            "-verify_return_error 2>/dev/null | openssl x509 -noout -issuer")
+        assert "Pebble Intermediate CA" in issuer, (name, issuer)
+        print(f"{name}: issuer {issuer}")
+        answer = https(client, addresses[name], "/healthz")
+        assert answer["status"] == 200, (name, answer)
+        assert json.loads(answer["body"])["database"] == "ok", (name, answer)
+
+
+def test_second_web_host_got_its_own_certificate_through_its_peer(addresses: dict[str, str]) -> None:
+    """The ACME names resolve to web1 only: web2's challenge was answered through web1."""
+    serials = {name: get(name).check_output("openssl x509 -noout -serial -in /etc/letsencrypt/live/shop/cert.pem")
+               for name in WEB}
+    assert serials[WEB[0]] != serials[WEB[1]], serials
+    web1 = get(WEB[0]).file("/etc/nginx/sites-available/shop.conf").content_string
+    assert f"server {addresses[WEB[1]]}:80;" in web1
+
+
+def test_web_hosts_reach_the_database_over_the_network_with_scram(addresses: dict[str, str]) -> None:
+    db = get(DB)
+    hba = [line.split() for line in db.check_output("cat /etc/postgresql/*/main/pg_hba.conf").splitlines()
+           if line.strip() and not line.startswith("#")]
+    remote = [fields for fields in hba if fields[0] in ("host", "hostssl")
+              and not fields[3].startswith(("127.", "::1"))]
+    assert remote, hba
+    assert {fields[0] for fields in remote} == {"hostssl"}, remote
+    assert {fields[-1] for fields in remote} == {"scram-sha-256"}, remote
+    assert {fields[3].split("/")[0] for fields in remote} == {addresses[name] for name in WEB}, remote
+    assert sql("SELECT rolpassword LIKE 'SCRAM-SHA-256$%' FROM pg_authid WHERE rolname = 'shop'") == "t"
+    for name in WEB:
+        env = get(name).file(f"{ROOT}/shared/env").content_string
+        assert f"DJANGO_DB_HOST={addresses[DB]}" in env.replace('"', "").replace("'", ""), env
+    # The connections the app holds come from the web hosts, over TLS.
+    connected = sql("SELECT DISTINCT host(client_addr) || ' ' || ssl FROM pg_stat_activity "
+                    "JOIN pg_stat_ssl USING (pid) WHERE datname = 'shop' AND client_addr IS NOT NULL")
+    assert {line.split()[0] for line in connected.splitlines()} <= {addresses[name] for name in WEB}, connected
+    assert all(line.endswith(" t") for line in connected.splitlines()), connected
+
+
+def test_database_port_is_closed_to_every_other_host(client: Host, addresses: dict[str, str]) -> None:
+    probe = f"timeout 5 bash -c '</dev/tcp/{addresses[DB]}/5432'"
+    assert get(WEB[1]).run(probe).rc == 0
+    assert client.run(probe).rc != 0, "the ACME host is not a web host: the database must not answer it"
+    rules = get(DB).check_output("nft list table inet webstack")
+    assert "5432" in rules and addresses[WEB[0]] in rules and addresses[WEB[1]] in rules, rules
+
+
+def test_rolling_deploy_keeps_the_site_answering(client: Host, addresses: dict[str, str], tmp_path: Path) -> None:
+    before = {name: json.loads(https(client, addresses[name], "/version")["body"])["revision"] for name in WEB}
+    assert len(set(before.values())) == 1, before
+    both = ",".join(addresses[name] for name in WEB)
+    with webstack_test.load(webstack_test.container(ACME), {"WEBSTACK_TLS": both, "WEBSTACK_CA": ROOT_CA}) as counts:
+        run = webstack_test.playbook(PROJECT / "playbooks" / "deploy.yml",
+                                     webstack_source_path=str(webstack_test.app_with_migration(tmp_path)))
+    assert run.returncode == 0, webstack_test.output(run)[-3000:]
+    after = {name: json.loads(https(client, addresses[name], "/version")["body"])["revision"] for name in WEB}
+    print(f"rolling deploy {before[WEB[0]]} -> {after[WEB[0]]}: {counts}")
+    assert len(set(after.values())) == 1 and after[WEB[0]] != before[WEB[0]], after
+    assert_no_failures(counts)
+    # Both hosts answered throughout, the old release and then the new one.
+    assert set(counts["answered"]) == {addresses[name] for name in WEB}, counts
+    assert (counts["first"], counts["last"]) == (before[WEB[0]], after[WEB[0]]), counts
+    # One host at a time (a switch per batch, each on one host); the migration ran once.
+    switches = task_results(run.stdout, "Switch | Point current at the release")
+    assert [part.count("changed: [") for part in switches] == [1, 1], switches
+    migrations = task_results(run.stdout, "Prepare | Apply migrations")
+    assert sum(part.count("changed: [") for part in migrations) == 1, migrations
+    assert sql("SELECT count(*) FROM django_migrations WHERE app = 'notes' AND name = '0002_note_pinned'") == "1"
