@@ -57,6 +57,12 @@ lint: venv $(COLLECTIONS)/ansible_collections/webstack/django
 	# copy of an older webstack.django may lie.
 	mkdir -p .cache/home-lint
 	HOME=$(abspath .cache/home-lint) ANSIBLE_COLLECTIONS_PATH=$(abspath $(COLLECTIONS)) ansible-lint
+	# The role pages and the example inventory's option lists follow the argument specs.
+	python scripts/docs.py --check
+	# The example inventory parses, its vault opens (password "example"), the site playbook takes it.
+	HOME=$(abspath .cache/home-lint) ANSIBLE_COLLECTIONS_PATH=$(abspath $(COLLECTIONS)) \
+	  ansible-playbook webstack.django.site -i inventories/example --syntax-check \
+	  --vault-password-file <(echo example) >/dev/null
 
 host-tools:
 	@command -v debootstrap >/dev/null || { \
