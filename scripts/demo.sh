@@ -1,18 +1,26 @@
 #!/usr/bin/env bash
-# The demo: start a disposable Debian host (a systemd container published on
-# 127.0.0.1:2222), run the site playbook against it over SSH, print where it is.
-#   scripts/demo.sh          make or reuse the host and converge it (quick the 2nd time)
+# The demo: two disposable Debian hosts on a Docker network of their own, a web
+# and database host reached over SSH on 127.0.0.1:2222 the way a VPS is, and a
+# local ACME server (pebble). The site playbook provisions the web host and
+# deploys examples/app over HTTPS with a certificate from pebble, published
+# on 127.0.0.1:8443.
+#   scripts/demo.sh          make or reuse the hosts and converge them (quick the 2nd time)
 #   scripts/demo.sh clean    remove everything the demo made
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-name=webstack-demo
 distro=${WEBSTACK_DISTRO:-bookworm}
-port=${WEBSTACK_DEMO_SSH_PORT:-2222}
+ssh_port=${WEBSTACK_DEMO_SSH_PORT:-2222}
+https_port=${WEBSTACK_DEMO_HTTPS_PORT:-8443}
+web=webstack-demo
+acme=webstack-demo-acme
+network=webstack-demo
+domain=shop.demo.test
 state=.cache/demo
 
 if [ "${1:-}" = clean ]; then
-  docker rm -f "$name" >/dev/null 2>&1 || true
+  docker rm -f "$web" "$acme" >/dev/null 2>&1 || true
+  docker network rm "$network" >/dev/null 2>&1 || true
   rm -rf "$state"
   echo "demo removed"
   exit 0
@@ -21,22 +29,35 @@ fi
 start=$(date +%s)
 mkdir -p "$state"
 [ -f "$state/id_ed25519" ] || ssh-keygen -q -t ed25519 -N "" -C webstack-demo -f "$state/id_ed25519"
+docker network inspect "$network" >/dev/null 2>&1 || docker network create "$network" >/dev/null
 
-if [ "$(docker inspect -f '{{.State.Running}}' "$name" 2>/dev/null)" != true ]; then
-  docker rm -f "$name" >/dev/null 2>&1 || true
-  docker run -d --name "$name" --hostname "$name" \
-    --cap-add SYS_ADMIN --cap-add NET_ADMIN --security-opt seccomp=unconfined \
-    --cgroupns=host -v /sys/fs/cgroup:/sys/fs/cgroup:rw \
-    --tmpfs /run --tmpfs /run/lock --tmpfs /tmp \
-    -p "127.0.0.1:$port:22" "webstack-test:$distro" >/dev/null
-  docker exec "$name" systemctl is-system-running --wait >/dev/null || true
+# A systemd host, as the test scenarios run them: real systemd as PID 1, only
+# the capabilities it needs.
+run_host() {
+  local name=$1
+  shift
+  if [ "$(docker inspect -f '{{.State.Running}}' "$name" 2>/dev/null)" != true ]; then
+    docker rm -f "$name" >/dev/null 2>&1 || true
+    docker run -d --name "$name" --hostname "$name" --network "$network" \
+      --cap-add SYS_ADMIN --cap-add NET_ADMIN --security-opt seccomp=unconfined \
+      --cgroupns=host -v /sys/fs/cgroup:/sys/fs/cgroup:rw \
+      --tmpfs /run --tmpfs /run/lock --tmpfs /tmp --stop-signal SIGRTMIN+3 \
+      "$@" "webstack-test:$distro" /sbin/init >/dev/null
+    docker exec "$name" systemctl is-system-running --wait >/dev/null || true
+    return 0
+  fi
+  return 1
+}
+
+run_host "$acme" || true
+if run_host "$web" -p "127.0.0.1:$ssh_port:22" -p "127.0.0.1:$https_port:443"; then
   # What a VPS provider does: root's authorized_keys holds your key.
-  docker exec -i "$name" sh -c 'install -d -m 700 /root/.ssh && cat > /root/.ssh/authorized_keys' <"$state/id_ed25519.pub"
+  docker exec -i "$web" sh -c 'install -d -m 700 /root/.ssh && cat > /root/.ssh/authorized_keys' <"$state/id_ed25519.pub"
 fi
 
 ssh_ok() {
   ssh -q -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
-    -o ConnectTimeout=5 -i "$state/id_ed25519" -p "$port" "$1@127.0.0.1" true
+    -o ConnectTimeout=5 -i "$state/id_ed25519" -p "$ssh_port" "$1@127.0.0.1" true
 }
 for _ in $(seq 1 30); do ssh_ok admin || ssh_ok root && break; sleep 1; done
 
@@ -46,12 +67,27 @@ user_args=()
 if ! ssh_ok admin; then
   user_args=(-e ansible_user=root)
 fi
+# The local ACME server (as in the test scenarios), then the site playbook.
+ansible-playbook -i inventories/demo/hosts.yml "${user_args[@]}" molecule/shared/acme_server.yml \
+  -e acme_pki_dir="$PWD/$state/acme-pki" >"$state/acme.log" ||
+  { tail -n 40 "$state/acme.log"; exit 1; }
 ansible-playbook -i inventories/demo/hosts.yml "${user_args[@]}" playbooks/site.yml
+
+# pebble makes a new root CA each time it starts: fetch the one in use.
+docker exec "$acme" curl -sfk https://localhost:15000/roots/0 >"$state/pebble-root.pem"
+curl_cmd="curl --cacert $state/pebble-root.pem --resolve $domain:$https_port:127.0.0.1 https://$domain:$https_port/"
+status=$($curl_cmd -s -o /dev/null -w '%{http_code}' || true)
 
 cat <<MSG
 
-Demo host converged in $(($(date +%s) - start)) s: Debian $distro, hardened by webstack.django.base.
-  ssh -i $state/id_ed25519 -p $port admin@127.0.0.1       # your admin login (root login is off)
-  ssh -i $state/id_ed25519 -p $port root@127.0.0.1        # refused
+Demo converged in $(($(date +%s) - start)) s: Debian $distro, hardened, PostgreSQL, gunicorn, nginx,
+examples/app deployed over HTTPS with a certificate from the local ACME server (pebble).
+
+  https://$domain:$https_port/      (answered $status just now)
+
+Try it (the name resolves to 127.0.0.1 and the certificate chains to pebble's root):
+  $curl_cmd
+In a browser: add "127.0.0.1 $domain" to /etc/hosts and trust $state/pebble-root.pem.
+  ssh -i $state/id_ed25519 -p $ssh_port admin@127.0.0.1       # your admin login (root login is off)
 Run 'make demo' again: it changes nothing. Remove it all with: make demo-clean
 MSG

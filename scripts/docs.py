@@ -2,7 +2,7 @@
 """Write the per-role reference pages and the example inventory's option lists from
 each role's meta/argument_specs.yml, so that neither drifts from the roles.
 
-  scripts/docs.py          write docs/roles/<role>.md and
+  scripts/docs.py          write roles/<role>/README.md and
                            inventories/example/group_vars/<group>/options.yml
   scripts/docs.py --check  fail (and name the files) when any of them is out of date
 """
@@ -104,7 +104,7 @@ def group_options(group: str) -> str:
     lines = ["---", "# yamllint disable rule:line-length",
              "# Every option of the roles this group runs, commented out at its default",
              f"# ({GENERATED}).",
-             "# Uncomment and change what you need; see docs/roles/ for each role's page."]
+             "# Uncomment and change what you need; see roles/<role>/README.md for each role."]
     for role in GROUPS[group]:
         lines += ["", f"# --- webstack.django.{role} " + "-" * (70 - len(role))]
         for name, spec in specs(role)["main"].get("options", {}).items():
@@ -113,7 +113,7 @@ def group_options(group: str) -> str:
 
 
 def outputs() -> dict[Path, str]:
-    files = {ROOT / "docs" / "roles" / f"{role}.md": role_page(role) for role in ROLES}
+    files = {ROOT / "roles" / role / "README.md": role_page(role) for role in ROLES}
     files.update({ROOT / "inventories" / "example" / "group_vars" / group / "options.yml": group_options(group)
                   for group in GROUPS})
     return files
