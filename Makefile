@@ -8,7 +8,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 DISTROS ?= bookworm trixie
 # Scenarios in the order `make test` runs them.
-SCENARIOS := base base_invalid python postgresql release nginx cluster
+SCENARIOS := base base_invalid python postgresql release cluster
 
 # The interpreter the venv is made from, found before the venv joins PATH.
 SYSTEM_PYTHON := $(shell command -v python3)
@@ -99,7 +99,7 @@ bench-security: venv images $(COLLECTIONS)/ansible_collections/webstack/django
 	  WEBSTACK_DISTRO=$$d ANSIBLE_COLLECTIONS_PATH=$(COLLECTIONS) ansible-playbook bench/security.yml; \
 	done
 
-# testssl.sh against the converged nginx scenario -> docs/security.md.
+# testssl.sh against nginx on the converged cluster scenario -> docs/security.md.
 bench-tls: venv images
 	@for d in $(DISTROS); do WEBSTACK_DISTRO=$$d bench/tls.sh; done
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# TLS scan of the converged nginx host: converges the `nginx` Molecule scenario
-# (app host + pebble), runs Debian's testssl.sh from the ACME host against the
+# TLS scan of the converged nginx host: converges the `cluster` Molecule scenario
+# (two web hosts, a database host and pebble), runs Debian's testssl.sh from the
+# ACME host against the first web host's
 # site, and writes docs/security-testssl-<release>.json and a summary between
 # the testssl markers in docs/security.md.
 #   WEBSTACK_DISTRO=bookworm bench/tls.sh
@@ -8,14 +9,14 @@ set -euo pipefail
 
 distro=${WEBSTACK_DISTRO:-bookworm}
 export WEBSTACK_DISTRO=$distro
-web=webstack-nginx-web-$distro
-acme=webstack-nginx-acme-$distro
+web=webstack-cluster-web1-$distro
+acme=webstack-cluster-acme-$distro
 json=docs/security-testssl-$distro.json
 
-molecule converge --scenario-name nginx
-trap 'molecule destroy --scenario-name nginx >/dev/null' EXIT
+molecule converge --scenario-name cluster
+trap 'molecule destroy --scenario-name cluster >/dev/null' EXIT
 
-address=$(docker exec "$acme" getent hosts webstack-nginx-web | cut -d" " -f1)
+address=$(docker exec "$acme" getent hosts webstack-cluster-web1 | cut -d" " -f1)
 docker exec "$acme" sh -c 'DEBIAN_FRONTEND=noninteractive apt-get install -y -q testssl.sh >/dev/null'
 # Debian installs it as /usr/bin/testssl.
 docker exec "$acme" sh -c 'curl -sfk https://localhost:15000/roots/0 -o /var/tmp/pebble-root.pem'

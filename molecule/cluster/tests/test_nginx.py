@@ -1,5 +1,8 @@
-"""nginx in front of the app: a real ACME certificate from pebble, renewal under load,
-the TLS profile, redirects, headers, unknown names, static files and media."""
+"""nginx in front of the app, on the cluster's first web host: a real ACME certificate
+from pebble, renewal under load, the TLS profile, redirects, headers, unknown names,
+static files and media, the other certificate modes, bad configuration and bad input.
+
+Runs after test_cluster.py (file order), on the converged cluster."""
 
 from __future__ import annotations
 
@@ -17,9 +20,10 @@ from webstack_test import assert_no_failures, assert_refused, changed
 SCENARIO = Path(os.environ["MOLECULE_SCENARIO_DIRECTORY"])
 INVENTORY = os.environ["MOLECULE_INVENTORY_FILE"]
 # Container (inventory) names carry the Debian release; inside the test network the
-# hosts are webstack-nginx-web and webstack-nginx-acme on every release.
-WEB = "webstack-nginx-web"
-ACME = "webstack-nginx-acme"
+# hosts are webstack-cluster-web1 and webstack-cluster-acme on every release.
+WEB = "webstack-cluster-web1"
+WEBSERVERS = [WEB, "webstack-cluster-web2"]
+ACME = "webstack-cluster-acme"
 WEB_HOST = webstack_test.container(WEB)
 ACME_HOST = webstack_test.container(ACME)
 DOMAINS = ["shop.example.test", "www.shop.example.test"]
@@ -197,9 +201,11 @@ def test_self_signed_and_own_files_then_back_to_acme(host: Host, client: Host) -
     assert run.returncode == 0, run.stdout[-2000:]
     # OpenSSL 3.0 prints "issuer=CN = name", 3.5 "issuer=CN=name".
     assert issuer(client).replace(" ", "") == f"issuer=CN={DOMAINS[0]}", "self-signed: the issuer is the site itself"
-    # Own files: the live ACME certificate copied elsewhere stands in for a bought one.
-    host.check_output("install -d -m 0750 /etc/ssl/shop && cp -L /etc/letsencrypt/live/shop/fullchain.pem "
-                      "/etc/letsencrypt/live/shop/privkey.pem /etc/ssl/shop/")
+    # Own files: each web host's live ACME certificate, copied elsewhere, stands in for a bought one.
+    for name in WEBSERVERS:
+        web = testinfra.get_host(f"ansible://{webstack_test.container(name)}", ansible_inventory=INVENTORY)
+        web.check_output("install -d -m 0750 /etc/ssl/shop && cp -L /etc/letsencrypt/live/shop/fullchain.pem "
+                         "/etc/letsencrypt/live/shop/privkey.pem /etc/ssl/shop/")
     own = host.check_output("openssl x509 -noout -serial -in /etc/ssl/shop/fullchain.pem")
     run = apply_nginx(nginx_tls_mode="files", nginx_tls_certificate_file="/etc/ssl/shop/fullchain.pem",
                       nginx_tls_key_file="/etc/ssl/shop/privkey.pem")
