@@ -29,10 +29,10 @@ help:
 	@echo "make images              build or reuse the Debian test images"
 	@echo "make build               build the collection tarball"
 	@echo "make install-check       install the tarball offline and use it from outside the repo"
-	@echo "make demo                provision a disposable local Debian host and print how to reach it"
+	@echo "make demo                disposable Debian hosts + local ACME server: examples/app over HTTPS; prints the URL"
 	@echo "make bench-security      Lynis index of a bare and a hardened host -> docs/security.md"
 	@echo "make bench-installers    pip vs uv filling a release virtualenv -> docs/benchmarks.md"
-	@echo "make bench-tls           testssl.sh against the converged nginx host -> docs/security.md"
+	@echo "make bench-tls           testssl.sh against nginx on the converged cluster -> docs/security.md"
 
 # A collections path in which webstack.django is this checkout.
 COLLECTIONS := .cache/collections
