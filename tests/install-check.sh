@@ -59,4 +59,4 @@ if grep -q '^ERROR' "$work/importer.log" || ! grep -q 'Importer processing compl
   cat "$work/importer.log"
   exit 1
 fi
-echo "install-check: the tarball installs offline and webstack.django.base runs from outside the repo"
+echo "install-check: the tarball installs offline, passes galaxy-importer, and its roles and playbooks run from outside the repo"
