@@ -88,7 +88,6 @@ def load(name: str, env: dict[str, str] | None = None, clients: int = 4) -> Iter
         out, err = proc.communicate(timeout=120)
         assert proc.returncode == 0, err
         counts.update(json.loads(out))
-        print(f"load: {counts}")
 
 
 def assert_no_failures(counts: dict, least: int = 50) -> None:

@@ -68,7 +68,7 @@ def test_every_web_host_serves_the_app_with_a_pebble_certificate(client: Host, a
             f"echo | openssl s_client -connect {addresses[name]}:443 -servername {DOMAIN} -CAfile {ROOT_CA} "
             "-verify_return_error 2>/dev/null | openssl x509 -noout -issuer")
         assert "Pebble Intermediate CA" in issuer, (name, issuer)
-        print(f"{name}: issuer {issuer}")
+        print(f"issuer of {name}'s certificate: {issuer}")
         answer = https(client, addresses[name], "/healthz")
         assert answer["status"] == 200, (name, answer)
         assert json.loads(answer["body"])["database"] == "ok", (name, answer)
