@@ -60,14 +60,6 @@ def playbook(name: str, **extra_vars: object) -> subprocess.CompletedProcess[str
     return webstack_test.playbook(SCENARIO / name, **extra_vars)
 
 
-def variant(tmp_path: Path, name: str, edit: tuple[str, str, str] | None = None) -> Path:
-    return webstack_test.app_variant(tmp_path, name, edit)
-
-
-def v2(tmp_path: Path) -> Path:
-    return webstack_test.app_with_migration(tmp_path)
-
-
 def sql(host: Host, query: str) -> str:
     return host.check_output(f"runuser -u postgres -- psql -XAtq -d shop -c \"{query}\"")
 
@@ -153,7 +145,7 @@ def test_media_upload_lands_in_shared(app: Host) -> None:
 def test_new_release_under_load(app: Host, tmp_path: Path) -> None:
     before = version(app)
     with webstack_test.load(NAME) as counts:
-        run = playbook("deploy.yml", webstack_source_path=str(v2(tmp_path)))
+        run = playbook("deploy.yml", webstack_source_path=str(webstack_test.app_with_migration(tmp_path)))
     assert run.returncode == 0, run.stdout[-3000:]
     # The migration ran once, before the switch, and the old release kept serving meanwhile.
     assert sql(app, "SELECT count(*) FROM django_migrations WHERE app = 'notes' AND name = '0002_note_pinned'") == "1"
@@ -172,7 +164,7 @@ def test_new_release_under_load(app: Host, tmp_path: Path) -> None:
 
 def test_same_release_again_changes_nothing(app: Host, tmp_path: Path) -> None:
     rev = version(app)["revision"]
-    run = playbook("deploy.yml", webstack_source_path=str(v2(tmp_path)))
+    run = playbook("deploy.yml", webstack_source_path=str(webstack_test.app_with_migration(tmp_path)))
     assert run.returncode == 0, run.stdout[-3000:]
     assert changed(run, NAME) == 0, run.stdout[-3000:]
     assert version(app)["revision"] == rev
@@ -229,8 +221,9 @@ def test_rollback_under_load(app: Host) -> None:
 
 def test_code_that_fails_to_import_never_goes_live(app: Host, tmp_path: Path) -> None:
     serving = version(app)["revision"]
-    broken = variant(tmp_path, "broken-import", ("notes/views.py", "from .forms import NoteForm",
-                                                 "from .forms import NoteForm\nimport module_that_does_not_exist  # noqa"))
+    broken = webstack_test.app_variant(tmp_path, "broken-import", (
+        "notes/views.py", "from .forms import NoteForm",
+        "from .forms import NoteForm\nimport module_that_does_not_exist  # noqa"))
     with webstack_test.load(NAME) as counts:
         run = playbook("deploy.yml", webstack_source_path=str(broken))
     output = webstack_test.output(run)
@@ -248,7 +241,7 @@ def test_failing_health_check_is_switched_back(app: Host, tmp_path: Path) -> Non
     previous = app.check_output(f"readlink -f {ROOT}/previous")
     healthy = 'return JsonResponse({"status": "ok", "database": "ok", "revision": revision()})'
     failing = 'return JsonResponse({"status": "broken", "revision": revision()}, status=500)'
-    broken = variant(tmp_path, "broken-health", ("notes/views.py", healthy, failing))
+    broken = webstack_test.app_variant(tmp_path, "broken-health", ("notes/views.py", healthy, failing))
     with webstack_test.load(NAME) as counts:
         run = playbook("deploy.yml", webstack_source_path=str(broken), release_health_retries=3)
     output = webstack_test.output(run)
