@@ -121,6 +121,10 @@ def test_account_defaults_banner_and_modules(base: Host) -> None:
     assert re.search(r"^UMASK\s+027$", login_defs, re.M)
     assert re.search(r"^SHA_CRYPT_MIN_ROUNDS\s+65536$", login_defs, re.M)
     assert base.file("/etc/issue.net").content_string.startswith("Authorised access only.")
+    assert re.search(r"^HOME_MODE\s+0750$", login_defs, re.M)
+    assert all(base.file(f"/home/{name}").mode == 0o750 for name in ("deploy", "operator"))
+    # pam_limits applies limits.d to sessions: no core dumps, not even by raising the soft limit.
+    assert base.check_output("runuser -u nobody -- sh -c 'ulimit -Hc'") == "0"
     # modprobe resolves the module to our refusal instead of loading it.
     assert "install /bin/false" in base.check_output("modprobe --dry-run --show-depends dccp")
 

@@ -89,6 +89,12 @@ def test_old_tls_is_refused(client: Host, version: str) -> None:
     assert "Cipher is (NONE)" in run.stdout or "alert" in run.stdout, run.stdout
 
 
+def test_no_server_on_the_host_offers_old_tls(host: Host) -> None:
+    # Debian's nginx.conf offers TLS 1.0 and 1.1 to any server without protocols of its own.
+    protocols = set(re.findall(r"^\s*ssl_protocols\s+([^;]*);", host.check_output("nginx -T 2>/dev/null"), re.M))
+    assert protocols == {"TLSv1.2 TLSv1.3"}, protocols
+
+
 @pytest.mark.parametrize("version", ["tls1_2", "tls1_3"])
 def test_modern_tls_is_accepted(client: Host, version: str) -> None:
     run = s_client(client, DOMAINS[0], f"-{version}", f"-CAfile {ROOT_CA}", "-verify_return_error")
