@@ -19,7 +19,7 @@ export NO_COLOR := 1
 export ANSIBLE_NOCOLOR := 1
 
 .PHONY: help venv lint test images docker host-tools build install-check changelog clean \
-	demo demo-clean bench-security bench-installers bench-tls \
+	demo demo-clean bench bench-stack bench-scan bench-installers \
 	$(addprefix molecule-,$(SCENARIOS)) $(addprefix test-,$(DISTROS))
 
 help:
@@ -30,9 +30,10 @@ help:
 	@echo "make build               build the collection tarball"
 	@echo "make install-check       install the tarball offline and use it from outside the repo"
 	@echo "make demo                disposable Debian hosts + local ACME server: examples/app over HTTPS; prints the URL"
-	@echo "make bench-security      Lynis index of a bare and a hardened host -> docs/security.md"
+	@echo "make bench               every benchmark and scan below, in one run -> docs/benchmarks.md, docs/security.md"
+	@echo "make bench-stack         floor, converge, re-run, deploy, serving, memory, zero downtime -> docs/benchmarks.md"
+	@echo "make bench-scan          Lynis, nmap, ssh-audit, testssl.sh, systemd-analyze, check --deploy -> docs/security.md"
 	@echo "make bench-installers    pip vs uv filling a release virtualenv -> docs/benchmarks.md"
-	@echo "make bench-tls           testssl.sh against nginx on the converged cluster -> docs/security.md"
 
 # A collections path in which webstack.django is this checkout.
 COLLECTIONS := .cache/collections
@@ -94,14 +95,19 @@ demo: venv docker host-tools $(COLLECTIONS)/ansible_collections/webstack/django
 demo-clean:
 	scripts/demo.sh clean
 
-bench-security: venv images $(COLLECTIONS)/ansible_collections/webstack/django
-	@for d in $(DISTROS); do \
-	  WEBSTACK_DISTRO=$$d ANSIBLE_COLLECTIONS_PATH=$(COLLECTIONS) ansible-playbook bench/security.yml; \
-	done
+# The benchmarks and the security report (docs/benchmarks.md, docs/security.md and
+# their JSON), all from one command on a fresh machine. The stack figures are
+# timings: nothing else should run on the machine meanwhile.
+bench: bench-installers bench-stack bench-scan
 
-# testssl.sh against nginx on the converged cluster scenario -> docs/security.md.
-bench-tls: venv images
-	@for d in $(DISTROS); do WEBSTACK_DISTRO=$$d bench/tls.sh; done
+# Debian 12 hosts reached over SSH, as the demo makes them (the demo is left converged).
+bench-stack: venv docker host-tools $(COLLECTIONS)/ansible_collections/webstack/django
+	DISTROS=bookworm $(MAKE) --no-print-directory images
+	ANSIBLE_COLLECTIONS_PATH=$(COLLECTIONS) python bench/stack.py
+
+# The converged cluster scenario scanned from another host, on each release.
+bench-scan: venv images
+	@for d in $(DISTROS); do WEBSTACK_DISTRO=$$d bench/scan.sh; done
 
 build: venv
 	rm -f webstack-django-*.tar.gz

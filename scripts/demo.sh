@@ -5,6 +5,7 @@
 # deploys examples/app over HTTPS with a certificate from pebble, published
 # on 127.0.0.1:8443.
 #   scripts/demo.sh          make or reuse the hosts and converge them (quick the 2nd time)
+#   scripts/demo.sh hosts    only make or reuse the hosts and the ACME server (bench/stack.py)
 #   scripts/demo.sh clean    remove everything the demo made
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -71,6 +72,7 @@ fi
 ansible-playbook -i inventories/demo/hosts.yml "${user_args[@]}" molecule/shared/acme_server.yml \
   -e acme_pki_dir="$PWD/$state/acme-pki" >"$state/acme.log" ||
   { tail -n 40 "$state/acme.log"; exit 1; }
+[ "${1:-}" = hosts ] && exit 0
 ansible-playbook -i inventories/demo/hosts.yml "${user_args[@]}" playbooks/site.yml
 
 # pebble makes a new root CA each time it starts: fetch the one in use.
