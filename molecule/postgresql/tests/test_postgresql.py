@@ -76,6 +76,13 @@ def test_scram_everywhere(db: Host) -> None:
     assert methods.split() == ["scram-sha-256"]
 
 
+def test_configuration_files_are_private(db: Host) -> None:
+    files = " ".join(f"/etc/postgresql/*/main/{name}" for name in (
+        "postgresql.conf", "start.conf", "pg_ctl.conf", "pg_ident.conf", "pg_hba.conf", "conf.d/50-webstack.conf"))
+    modes = db.check_output(f"stat -c '%a %U' {files}").splitlines()
+    assert modes == ["640 postgres"] * 6, modes
+
+
 def test_memory_settings_computed_from_the_host(db: Host) -> None:
     mem_mb = int(db.check_output("awk '/^MemTotal:/ {print $2}' /proc/meminfo")) // 1024
     shared = min(mem_mb // 4, 8192)
