@@ -82,7 +82,8 @@ docker exec "$web" systemd-run --quiet --wait --pipe --collect --uid=shop --gid=
 for host in "$bare" "$web" "$db"; do
   (apt_install "$host" lynis &&
     docker exec "$host" lynis audit system --quick --no-colors >/dev/null &&
-    docker exec "$host" cat /var/log/lynis-report.dat >"$out/lynis-${host%-"$distro"}.dat") &
+    docker exec "$host" cat /var/log/lynis-report.dat >"$out/lynis-${host%-"$distro"}.dat" &&
+    docker exec "$host" cat /var/log/lynis.log >"$out/lynis-${host%-"$distro"}.log") &
 done
 wait
 

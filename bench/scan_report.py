@@ -119,11 +119,11 @@ def main() -> None:
         others = ", ".join(f"{n} {state}" for state, n in sorted(ports["states"].items()) if state != "open")
         lines.append(f"| {label} | **{lyn[host]['index']}** | {lyn[host]['tests']} | {len(lyn[host]['warnings'])} | "
                      f"{len(lyn[host]['suggestions'])} | {', '.join(map(str, ports['open'])) or 'none'} ({others}) |")
-    lines += [
-        "",
-        f"Lynis suggestions left on the web host: {', '.join(sorted(set(lyn['webstack-cluster-web1']['suggestions'])))}.",
-        "",
-    ]
+    lines += [""]
+    for host in list(HOSTS)[1:]:
+        lines.append(f"Lynis on the {HOSTS[host]}: warnings {', '.join(sorted(set(lyn[host]['warnings']))) or 'none'}; "
+                     f"suggestions {', '.join(sorted(set(lyn[host]['suggestions'])))}.")
+        lines.append("")
     for host in list(HOSTS)[1:]:
         audit = result["ssh_audit"][host]
         lines.append(f"- ssh-audit, {HOSTS[host]}: {len(audit['fail'])} failures, {len(audit['warn'])} warnings"

@@ -117,13 +117,18 @@ def floor(packages: list[str]) -> dict:
         "--security-opt", "seccomp=unconfined", "--cgroupns=host", "-v", "/sys/fs/cgroup:/sys/fs/cgroup:rw",
         "--tmpfs", "/run", "--tmpfs", "/run/lock", "--tmpfs", "/tmp", "--stop-signal", "SIGRTMIN+3",
         f"webstack-test:{DISTRO}", "/sbin/init")
-    run("docker", "exec", name, "systemctl", "is-system-running", "--wait", check=False)
+    for _ in range(60):  # until systemd has booted
+        state = run("docker", "exec", name, "systemctl", "is-system-running", "--wait", check=False).stdout.strip()
+        if state in ("running", "degraded"):
+            break
+        time.sleep(1)
     # Debian's daily apt run would hold the package lock at boot; no tool should have to wait for it.
     run("docker", "exec", name, "systemctl", "stop", "apt-daily.timer", "apt-daily-upgrade.timer",
-        "apt-daily.service", "apt-daily-upgrade.service")
+        "apt-daily.service", "apt-daily-upgrade.service", check=False)
     run("docker", "cp", str(ROOT / "examples" / "app" / "requirements.txt"), f"{name}:/var/tmp/requirements.txt")
     steps = {
-        "apt-get update + install": "apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "
+        "apt-get update + install": "apt-get update -q && DEBIAN_FRONTEND=noninteractive "
+                                    "apt-get install -y -q -o DPkg::Lock::Timeout=120 "
                                     + " ".join(packages),
         "venv + pip install": "python3 -m venv /var/tmp/venv && /var/tmp/venv/bin/pip install -q -r /var/tmp/requirements.txt",
     }
