@@ -16,11 +16,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 distro=${WEBSTACK_DISTRO:-bookworm}
-export WEBSTACK_DISTRO=$distro
-acme=webstack-cluster-acme-$distro
-web=webstack-cluster-web1-$distro
-db=webstack-cluster-db-$distro
-bare=webstack-scan-bare-$distro
+# The scan's hosts and network have names of their own (the release plus
+# "-scan"), so that a scan can run beside the test suite's cluster scenario.
+export WEBSTACK_DISTRO=$distro-scan
+docker tag "webstack-test:$distro" "webstack-test:$WEBSTACK_DISTRO"
+acme=webstack-cluster-acme-$WEBSTACK_DISTRO
+web=webstack-cluster-web1-$WEBSTACK_DISTRO
+db=webstack-cluster-db-$WEBSTACK_DISTRO
+bare=webstack-scan-bare-$WEBSTACK_DISTRO
 out=.cache/scan-$distro
 rm -rf "$out"
 mkdir -p "$out"
@@ -35,7 +38,7 @@ trap cleanup EXIT
 
 # The bare host: the test image as it boots, nothing of the collection on it.
 docker rm -f "$bare" >/dev/null 2>&1 || true
-docker run -d --name "$bare" --hostname webstack-scan-bare --network "webstack-cluster-$distro" \
+docker run -d --name "$bare" --hostname webstack-scan-bare --network "webstack-cluster-$WEBSTACK_DISTRO" \
   --network-alias webstack-scan-bare \
   --cap-add SYS_ADMIN --cap-add NET_ADMIN --security-opt seccomp=unconfined \
   --cgroupns=host -v /sys/fs/cgroup:/sys/fs/cgroup:rw \
@@ -82,8 +85,8 @@ docker exec "$web" systemd-run --quiet --wait --pipe --collect --uid=shop --gid=
 for host in "$bare" "$web" "$db"; do
   (apt_install "$host" lynis &&
     docker exec "$host" lynis audit system --quick --no-colors >/dev/null &&
-    docker exec "$host" cat /var/log/lynis-report.dat >"$out/lynis-${host%-"$distro"}.dat" &&
-    docker exec "$host" cat /var/log/lynis.log >"$out/lynis-${host%-"$distro"}.log") &
+    docker exec "$host" cat /var/log/lynis-report.dat >"$out/lynis-${host%-"$WEBSTACK_DISTRO"}.dat" &&
+    docker exec "$host" cat /var/log/lynis.log >"$out/lynis-${host%-"$WEBSTACK_DISTRO"}.log") &
 done
 wait
 
