@@ -12,6 +12,8 @@ import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+from docblock import write_block
+
 ROOT = Path(__file__).resolve().parent.parent
 RELEASES = {"bookworm": "Debian 12", "trixie": "Debian 13"}
 HOSTS = {"webstack-scan-bare": "bare test image", "webstack-cluster-web1": "web host (site playbook)",
@@ -145,16 +147,7 @@ def main() -> None:
         f"- `manage.py check --deploy` on the web host, as the app runs it: \"{result['check_deploy']}\"",
     ]
     block = "\n".join(lines)
-    doc = ROOT / "docs" / "security.md"
-    text = doc.read_text()
-    begin = f"<!-- BEGIN scan {distro} (written by bench/scan.sh) -->"
-    end = f"<!-- END scan {distro} (written by bench/scan.sh) -->"
-    new = f"{begin}\n{block}\n{end}"
-    if begin in text:
-        text = re.sub(re.escape(begin) + ".*?" + re.escape(end), lambda _: new, text, flags=re.S)
-    else:
-        text = text.rstrip() + "\n\n" + new + "\n"
-    doc.write_text(text)
+    write_block(ROOT / "docs" / "security.md", f"scan {distro}", "bench/scan.sh", block)
     print(block)
 
 

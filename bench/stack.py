@@ -25,6 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "molecule" / "shared"))
 import webstack_test  # noqa: E402 - the release builders the scenarios use
+from docblock import write_block  # noqa: E402
 
 DISTRO = os.environ.get("WEBSTACK_DISTRO", "bookworm")
 WEB = "webstack-demo"
@@ -445,15 +446,7 @@ def report() -> str:
 
 def write_docs() -> None:
     (ROOT / "docs" / "benchmarks.json").write_text(json.dumps(RESULTS, indent=2) + "\n")
-    doc = ROOT / "docs" / "benchmarks.md"
-    begin, end = "<!-- BEGIN stack (written by bench/stack.py) -->", "<!-- END stack (written by bench/stack.py) -->"
-    text = doc.read_text()
-    block = f"{begin}\n{report()}\n{end}"
-    if begin in text:
-        text = re.sub(re.escape(begin) + ".*?" + re.escape(end), lambda _: block, text, flags=re.S)
-    else:
-        text = text.rstrip() + "\n\n" + block + "\n"
-    doc.write_text(text)
+    write_block(ROOT / "docs" / "benchmarks.md", "stack", "bench/stack.py", report())
     print(report())
 
 
