@@ -14,6 +14,10 @@ import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from testinfra.host import Host
 
 SHARED = Path(__file__).resolve().parent
 DISTRO = os.environ.get("WEBSTACK_DISTRO", "bookworm")
@@ -26,6 +30,13 @@ OUTPUTS: list[str] = []
 def container(name: str) -> str:
     """The container (and inventory) name of a scenario host: it carries the Debian release."""
     return f"{name}-{DISTRO}"
+
+
+def host(name: str) -> Host:
+    """The testinfra host of a scenario host, named as inside the test network."""
+    import testinfra  # the verifier's; bench/ uses this module without it
+
+    return testinfra.get_host(f"ansible://{container(name)}", ansible_inventory=os.environ["MOLECULE_INVENTORY_FILE"])
 
 
 def playbook(path: Path, *args: str, **extra_vars: object) -> subprocess.CompletedProcess[str]:

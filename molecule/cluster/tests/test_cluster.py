@@ -11,12 +11,10 @@ import os
 from pathlib import Path
 
 import pytest
-import testinfra
 import webstack_test
 from testinfra.host import Host
 from webstack_test import assert_no_failures
 
-INVENTORY = os.environ["MOLECULE_INVENTORY_FILE"]
 PROJECT = Path(os.environ["MOLECULE_SCENARIO_DIRECTORY"]).parent.parent
 # Names inside the test network; container (inventory) names carry the Debian release.
 WEB = ["webstack-cluster-web1", "webstack-cluster-web2"]
@@ -27,19 +25,6 @@ ROOT_CA = "/var/tmp/pebble-root.pem"
 ROOT = "/srv/shop"
 
 testinfra_hosts = [webstack_test.container(name) for name in WEB]
-
-
-def get(name: str) -> Host:
-    return testinfra.get_host(f"ansible://{webstack_test.container(name)}", ansible_inventory=INVENTORY)
-
-
-@pytest.fixture(scope="module")
-def client() -> Host:
-    """The ACME host, outside the site's groups, is the client: it trusts pebble's root only."""
-    acme = get(ACME)
-    acme.check_output(f"curl -sfk https://localhost:15000/roots/0 -o {ROOT_CA}")
-    webstack_test.copy_http_helper(webstack_test.container(ACME))
-    return acme
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +44,7 @@ def task_results(stdout: str, task: str) -> list[str]:
 
 
 def sql(query: str) -> str:
-    return get(DB).check_output(f"runuser -u postgres -- psql -XAtq -d shop -c \"{query}\"")
+    return webstack_test.host(DB).check_output(f"runuser -u postgres -- psql -XAtq -d shop -c \"{query}\"")
 
 
 def test_every_web_host_serves_the_app_with_a_pebble_certificate(client: Host, addresses: dict[str, str]) -> None:
@@ -76,15 +61,15 @@ def test_every_web_host_serves_the_app_with_a_pebble_certificate(client: Host, a
 
 def test_second_web_host_got_its_own_certificate_through_its_peer(addresses: dict[str, str]) -> None:
     """The ACME names resolve to web1 only: web2's challenge was answered through web1."""
-    serials = {name: get(name).check_output("openssl x509 -noout -serial -in /etc/letsencrypt/live/shop/cert.pem")
+    serials = {name: webstack_test.host(name).check_output("openssl x509 -noout -serial -in /etc/letsencrypt/live/shop/cert.pem")
                for name in WEB}
     assert serials[WEB[0]] != serials[WEB[1]], serials
-    web1 = get(WEB[0]).file("/etc/nginx/sites-available/shop.conf").content_string
+    web1 = webstack_test.host(WEB[0]).file("/etc/nginx/sites-available/shop.conf").content_string
     assert f"server {addresses[WEB[1]]}:80;" in web1
 
 
 def test_web_hosts_reach_the_database_over_the_network_with_scram(addresses: dict[str, str]) -> None:
-    db = get(DB)
+    db = webstack_test.host(DB)
     hba = [line.split() for line in db.check_output("cat /etc/postgresql/*/main/pg_hba.conf").splitlines()
            if line.strip() and not line.startswith("#")]
     remote = [fields for fields in hba if fields[0] in ("host", "hostssl")
@@ -95,7 +80,7 @@ def test_web_hosts_reach_the_database_over_the_network_with_scram(addresses: dic
     assert {fields[3].split("/")[0] for fields in remote} == {addresses[name] for name in WEB}, remote
     assert sql("SELECT rolpassword LIKE 'SCRAM-SHA-256$%' FROM pg_authid WHERE rolname = 'shop'") == "t"
     for name in WEB:
-        env = get(name).file(f"{ROOT}/shared/env").content_string
+        env = webstack_test.host(name).file(f"{ROOT}/shared/env").content_string
         assert f"DJANGO_DB_HOST={addresses[DB]}" in env.replace('"', "").replace("'", ""), env
     # The connections the app holds come from the web hosts, over TLS.
     connected = sql("SELECT DISTINCT host(client_addr) || ' ' || ssl FROM pg_stat_activity "
@@ -106,9 +91,9 @@ def test_web_hosts_reach_the_database_over_the_network_with_scram(addresses: dic
 
 def test_database_port_is_closed_to_every_other_host(client: Host, addresses: dict[str, str]) -> None:
     probe = f"timeout 5 bash -c '</dev/tcp/{addresses[DB]}/5432'"
-    assert get(WEB[1]).run(probe).rc == 0
+    assert webstack_test.host(WEB[1]).run(probe).rc == 0
     assert client.run(probe).rc != 0, "the ACME host is not a web host: the database must not answer it"
-    rules = get(DB).check_output("nft list table inet webstack_filter")
+    rules = webstack_test.host(DB).check_output("nft list table inet webstack_filter")
     assert "5432" in rules and addresses[WEB[0]] in rules and addresses[WEB[1]] in rules, rules
 
 

@@ -12,13 +12,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
-import testinfra
 import webstack_test
 from testinfra.host import Host
 from webstack_test import assert_no_failures, assert_refused, changed
 
 SCENARIO = Path(os.environ["MOLECULE_SCENARIO_DIRECTORY"])
-INVENTORY = os.environ["MOLECULE_INVENTORY_FILE"]
 # Container (inventory) names carry the Debian release; inside the test network the
 # hosts are webstack-cluster-web1 and webstack-cluster-acme on every release.
 WEB = "webstack-cluster-web1"
@@ -30,15 +28,6 @@ DOMAINS = ["shop.example.test", "www.shop.example.test"]
 ROOT_CA = "/var/tmp/pebble-root.pem"
 
 testinfra_hosts = [WEB_HOST]
-
-
-@pytest.fixture(scope="module")
-def client() -> Host:
-    """The ACME host doubles as the HTTPS client: it trusts pebble's root and nothing else."""
-    acme = testinfra.get_host(f"ansible://{ACME_HOST}", ansible_inventory=INVENTORY)
-    acme.check_output(f"curl -sfk https://localhost:15000/roots/0 -o {ROOT_CA}")
-    webstack_test.copy_http_helper(ACME_HOST)
-    return acme
 
 
 def curl(client: Host, url: str, *options: str) -> str:
@@ -209,7 +198,7 @@ def test_self_signed_and_own_files_then_back_to_acme(host: Host, client: Host) -
     assert issuer(client).replace(" ", "") == f"issuer=CN={DOMAINS[0]}", "self-signed: the issuer is the site itself"
     # Own files: each web host's live ACME certificate, copied elsewhere, stands in for a bought one.
     for name in WEBSERVERS:
-        web = testinfra.get_host(f"ansible://{webstack_test.container(name)}", ansible_inventory=INVENTORY)
+        web = webstack_test.host(name)
         web.check_output("install -d -m 0750 /etc/ssl/shop && cp -L /etc/letsencrypt/live/shop/fullchain.pem "
                          "/etc/letsencrypt/live/shop/privkey.pem /etc/ssl/shop/")
     own = host.check_output("openssl x509 -noout -serial -in /etc/ssl/shop/fullchain.pem")

@@ -7,7 +7,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-import testinfra
 import webstack_test
 from testinfra.host import Host
 from webstack_test import assert_refused, changed
@@ -15,7 +14,6 @@ from webstack_test import assert_refused, changed
 PASSWORD = os.environ.get("WEBSTACK_TEST_DB_PASSWORD") or "s3cret-for-the-tests"
 SCENARIO = Path(os.environ["MOLECULE_SCENARIO_DIRECTORY"])
 PROJECT = SCENARIO.parent.parent
-INVENTORY = os.environ["MOLECULE_INVENTORY_FILE"]
 BACKUPS = "/var/backups/postgresql"
 
 # Container (inventory) names carry the Debian release; inside the test network the
@@ -24,23 +22,19 @@ DB = webstack_test.container("webstack-db")
 testinfra_hosts = [DB]
 
 
-def get(name: str) -> Host:
-    return testinfra.get_host(f"ansible://{webstack_test.container(name)}", ansible_inventory=INVENTORY)
-
-
 @pytest.fixture(scope="module")
 def db() -> Host:
-    return get("webstack-db")
+    return webstack_test.host("webstack-db")
 
 
 @pytest.fixture(scope="module")
 def web() -> Host:
-    return get("webstack-web")
+    return webstack_test.host("webstack-web")
 
 
 @pytest.fixture(scope="module")
 def outsider() -> Host:
-    return get("webstack-outsider")
+    return webstack_test.host("webstack-outsider")
 
 
 def sql(host: Host, query: str) -> str:
