@@ -36,6 +36,7 @@ SITE = "https://shop.demo.test/"
 WRK_SCRIPT = "/var/tmp/wrk_count.lua"
 APP = "shop"
 RESULTS: dict = {"distro": DISTRO, "machine": {}}
+RELEASES = {"bookworm": "12 (bookworm)", "trixie": "13 (trixie)"}
 
 
 def log(message: str) -> None:
@@ -380,13 +381,17 @@ def ratio(a: float, b: float) -> str:
     return f"{a / b:.2f}x"
 
 
+def met(figure: float, target: float, unit: str) -> str:
+    shown = f"{figure:.2f}" if unit == "x" else f"{figure:.1f}"
+    return f"{shown}{unit} {'met' if figure <= target else 'missed'}"
+
+
 def report() -> str:
     r = RESULTS
     floor_s = r["floor"]["seconds"]
     ssh = r["first_converge"]["ssh"]["seconds"]
-    best_first = min(v["seconds"] for v in r["first_converge"].values())
     lines = [
-        f"Debian {r['distro']} hosts, {r['machine']['cores']} cores, measured {r['machine']['date']} "
+        f"Debian {RELEASES[r['distro']]} hosts, {r['machine']['cores']} cores, measured {r['machine']['date']} "
         f"with ansible-core {r['machine']['ansible_core']}.",
         "",
         "### Converge, re-run, deploy, rollback (seconds, wall clock)",
@@ -405,14 +410,12 @@ def report() -> str:
         + f", for the {len(r['floor']['packages'])} packages the converge installed: "
         + ", ".join(r["floor"]["packages"]) + ".",
         "",
-        "| target | figure | met |",
-        "|---|---|---|",
-        f"| first converge <= 2.5x the floor | plain SSH {ratio(ssh, floor_s)}, best mode {ratio(best_first, floor_s)} "
-        f"| {'yes' if best_first <= 2.5 * floor_s else 'no'} |",
-        "| no-op re-run <= 20 s | " + ", ".join(f"{m} {r['noop'][m]['seconds']} s" for m in MODES)
-        + f" | {'yes' if min(v['seconds'] for v in r['noop'].values()) <= 20 else 'no'} |",
-        "| code-only deploy <= 20 s | " + ", ".join(f"{m} {r['deploy'][m]['seconds']} s" for m in MODES)
-        + f" | {'yes' if min(v['seconds'] for v in r['deploy'].values()) <= 20 else 'no'} |",
+        "| target | plain SSH | SSH pipelining | Mitogen |",
+        "|---|---:|---:|---:|",
+        "| first converge <= 2.5x the floor | "
+        + " | ".join(met(r["first_converge"][m]["seconds"] / floor_s, 2.5, "x") for m in MODES) + " |",
+        "| no-op re-run <= 20 s | " + " | ".join(met(r["noop"][m]["seconds"], 20, " s") for m in MODES) + " |",
+        "| code-only deploy <= 20 s | " + " | ".join(met(r["deploy"][m]["seconds"], 20, " s") for m in MODES) + " |",
         "",
         f"No-op re-run vs first converge (plain SSH): {ratio(r['noop']['ssh']['seconds'], ssh)}. Tasks in a no-op run: "
         f"{r['noop']['ssh']['ok']} ok, {r['noop']['ssh']['changed']} changed.",
@@ -451,6 +454,10 @@ def write_docs() -> None:
 
 
 def main() -> None:
+    if sys.argv[1:] == ["report"]:  # the documents again from docs/benchmarks.json, without measuring
+        RESULTS.update(json.loads((ROOT / "docs" / "benchmarks.json").read_text()))
+        write_docs()
+        return
     import ansible
     import mitogen
 
