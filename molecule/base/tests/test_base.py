@@ -56,6 +56,7 @@ def test_sshd_effective_settings(base: Host) -> None:
 
 def test_sshd_config_is_valid_and_service_runs(base: Host) -> None:
     assert base.run("sshd -t").rc == 0
+    assert base.file("/etc/ssh/sshd_config").mode == 0o600
     ssh = base.service("ssh")
     assert ssh.is_running
     assert ssh.is_enabled
@@ -125,6 +126,10 @@ def test_account_defaults_banner_and_modules(base: Host) -> None:
     assert all(base.file(f"/home/{name}").mode == 0o750 for name in ("deploy", "operator"))
     # pam_limits applies limits.d to sessions: no core dumps, not even by raising the soft limit.
     assert base.check_output("runuser -u nobody -- sh -c 'ulimit -Hc'") == "0"
+    # cron's tables: what Debian installed, root's only.
+    tables = base.check_output("stat -c '%n %a %U' /etc/crontab /etc/cron.* 2>/dev/null || true").splitlines()
+    assert "/etc/cron.daily 700 root" in tables, tables
+    assert all(line.split()[1] in ("600", "700") for line in tables), tables
     # modprobe resolves the module to our refusal instead of loading it.
     assert "install /bin/false" in base.check_output("modprobe --dry-run --show-depends dccp")
 

@@ -75,6 +75,7 @@ def test_configuration_files_are_private(db: Host) -> None:
         "postgresql.conf", "start.conf", "pg_ctl.conf", "pg_ident.conf", "pg_hba.conf", "conf.d/50-webstack.conf"))
     modes = db.check_output(f"stat -c '%a %U' {files}").splitlines()
     assert modes == ["640 postgres"] * 6, modes
+    assert db.check_output("stat -c '%a %U' /var/lib/postgresql") == "750 postgres"
 
 
 def test_memory_settings_computed_from_the_host(db: Host) -> None:
