@@ -37,14 +37,8 @@ cleanup() {
 trap cleanup EXIT
 
 # The bare host: the test image as it boots, nothing of the collection on it.
-docker rm -f "$bare" >/dev/null 2>&1 || true
-docker run -d --name "$bare" --hostname webstack-scan-bare --network "webstack-cluster-$WEBSTACK_DISTRO" \
-  --network-alias webstack-scan-bare \
-  --cap-add SYS_ADMIN --cap-add NET_ADMIN --security-opt seccomp=unconfined \
-  --cgroupns=host -v /sys/fs/cgroup:/sys/fs/cgroup:rw \
-  --tmpfs /run --tmpfs /run/lock --tmpfs /tmp --stop-signal SIGRTMIN+3 \
-  "webstack-test:$distro" /sbin/init >/dev/null
-docker exec "$bare" systemctl is-system-running --wait >/dev/null || true
+scripts/systemd-host.sh "$bare" "webstack-test:$distro" --hostname webstack-scan-bare \
+  --network "webstack-cluster-$WEBSTACK_DISTRO" --network-alias webstack-scan-bare
 
 apt_install() {
   local host=$1

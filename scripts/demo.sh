@@ -32,19 +32,13 @@ mkdir -p "$state"
 [ -f "$state/id_ed25519" ] || ssh-keygen -q -t ed25519 -N "" -C webstack-demo -f "$state/id_ed25519"
 docker network inspect "$network" >/dev/null 2>&1 || docker network create "$network" >/dev/null
 
-# A systemd host, as the test scenarios run them: real systemd as PID 1, only
-# the capabilities it needs.
+# A systemd host, as the test scenarios run them (scripts/systemd-host.sh),
+# unless it runs already; true when it was started now.
 run_host() {
   local name=$1
   shift
   if [ "$(docker inspect -f '{{.State.Running}}' "$name" 2>/dev/null)" != true ]; then
-    docker rm -f "$name" >/dev/null 2>&1 || true
-    docker run -d --name "$name" --hostname "$name" --network "$network" \
-      --cap-add SYS_ADMIN --cap-add NET_ADMIN --security-opt seccomp=unconfined \
-      --cgroupns=host -v /sys/fs/cgroup:/sys/fs/cgroup:rw \
-      --tmpfs /run --tmpfs /run/lock --tmpfs /tmp --stop-signal SIGRTMIN+3 \
-      "$@" "webstack-test:$distro" /sbin/init >/dev/null
-    docker exec "$name" systemctl is-system-running --wait >/dev/null || true
+    scripts/systemd-host.sh "$name" "webstack-test:$distro" --hostname "$name" --network "$network" "$@"
     return 0
   fi
   return 1
