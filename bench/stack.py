@@ -114,16 +114,7 @@ def manual_packages(container: str | None) -> set[str]:
 def floor(packages: list[str]) -> dict:
     """The least any tool could take: one apt-get install of what the site installed, and the app's pip install."""
     name = "webstack-bench-floor"
-    run("docker", "rm", "-f", name, check=False)
-    run("docker", "run", "-d", "--name", name, "--cap-add", "SYS_ADMIN", "--cap-add", "NET_ADMIN",
-        "--security-opt", "seccomp=unconfined", "--cgroupns=host", "-v", "/sys/fs/cgroup:/sys/fs/cgroup:rw",
-        "--tmpfs", "/run", "--tmpfs", "/run/lock", "--tmpfs", "/tmp", "--stop-signal", "SIGRTMIN+3",
-        f"webstack-test:{DISTRO}", "/sbin/init")
-    for _ in range(60):  # until systemd has booted
-        state = run("docker", "exec", name, "systemctl", "is-system-running", "--wait", check=False).stdout.strip()
-        if state in ("running", "degraded"):
-            break
-        time.sleep(1)
+    run(str(ROOT / "scripts" / "systemd-host.sh"), name, f"webstack-test:{DISTRO}")
     # Debian's daily apt run would hold the package lock at boot; no tool should have to wait for it.
     run("docker", "exec", name, "systemctl", "stop", "apt-daily.timer", "apt-daily-upgrade.timer",
         "apt-daily.service", "apt-daily-upgrade.service", check=False)
@@ -147,10 +138,17 @@ def floor(packages: list[str]) -> dict:
 
 # --- Load -----------------------------------------------------------------------
 
+def parse_wrk(out: str) -> dict:
+    """The JSON line bench/wrk_count.lua prints, plus the socket errors summed."""
+    figures = json.loads(out.split("WEBSTACK ", 1)[1])
+    figures["socket_errors"] = sum(figures[k] for k in ("connect_errors", "read_errors", "write_errors", "timeouts"))
+    return figures
+
+
 def wrk(url: str, seconds: int, connections: int, pause_ms: int = 0, headers: tuple[str, ...] = ()) -> dict:
     options = [f"-H '{header}'" for header in headers]
-    out = on_web(f"wrk -t2 -c{connections} -d{seconds}s {' '.join(options)} -s {WRK_SCRIPT} {url} -- {pause_ms}")
-    return json.loads(out.split("WEBSTACK ", 1)[1])
+    return parse_wrk(on_web(f"wrk -t2 -c{connections} -d{seconds}s {' '.join(options)} -s {WRK_SCRIPT} {url} "
+                            f"-- {pause_ms}"))
 
 
 def parse_hey(out: str) -> dict:
@@ -168,23 +166,27 @@ def parse_hey(out: str) -> dict:
             "p50_ms": round(float(latency["50"]) * 1000, 1), "p99_ms": round(float(latency["99"]) * 1000, 1)}
 
 
-class Load:
-    """A bounded load through nginx until the block ends, from 3 s before the change to 3 s after it.
+# Each load tool: its command line, the text that shows it printed its figures, their parser.
+# hey (the default): 8 workers, each at most 50 requests/s, HTTP/1.1 keep-alive; like a
+# browser, it sends a request again when a kept-alive connection turns out closed before
+# any answer. wrk: 8 connections, 20 ms between each one's requests, no such retry.
+LOAD_TOOLS = {
+    "hey": (f"hey -z 3600s -c 8 -q 50 {SITE}", "Status code distribution:", parse_hey),
+    "wrk": (f"wrk -t2 -c8 -d3600s -s {WRK_SCRIPT} {SITE} -- 20", "WEBSTACK ", parse_wrk),
+}
 
-    hey (the default): 8 workers, each at most 50 requests/s, HTTP/1.1 keep-alive; like a
-    browser, it sends a request again when a kept-alive connection turns out closed before
-    any answer. wrk: 8 connections, 20 ms between each one's requests, no such retry.
-    """
+
+class Load:
+    """A bounded load through nginx until the block ends, from 3 s before the change to 3 s after it."""
 
     def __init__(self, tool: str = "hey") -> None:
         self.tool = tool
+        self.command, self.marker, self.parse = LOAD_TOOLS[tool]
         self.counts: dict = {}
 
     def __enter__(self) -> dict:
         on_web("rm -f /var/tmp/load.out")
-        command = (f"hey -z 3600s -c 8 -q 50 {SITE}" if self.tool == "hey"
-                   else f"wrk -t2 -c8 -d3600s -s {WRK_SCRIPT} {SITE} -- 20")
-        run("docker", "exec", "-d", WEB, "sh", "-c", f"{command} >/var/tmp/load.out 2>&1")
+        run("docker", "exec", "-d", WEB, "sh", "-c", f"{self.command} >/var/tmp/load.out 2>&1")
         time.sleep(3)
         return self.counts
 
@@ -193,14 +195,8 @@ class Load:
         on_web(f"pkill -INT -x {self.tool}")
         for _ in range(30):
             out = on_web("cat /var/tmp/load.out", check=False)
-            if self.tool == "hey" and "Status code distribution:" in out:
-                self.counts.update(parse_hey(out))
-                return
-            if self.tool == "wrk" and "WEBSTACK " in out:
-                figures = json.loads(out.split("WEBSTACK ", 1)[1])
-                figures["socket_errors"] = sum(figures[k] for k in ("connect_errors", "read_errors",
-                                                                    "write_errors", "timeouts"))
-                self.counts.update(figures)
+            if self.marker in out:
+                self.counts.update(self.parse(out))
                 return
             time.sleep(1)
         raise RuntimeError(f"{self.tool} printed no figures: {out}")
