@@ -18,13 +18,14 @@ export MOLECULE_COMMAND_BORDERS := false
 export NO_COLOR := 1
 export ANSIBLE_NOCOLOR := 1
 
-.PHONY: help venv lint test images docker host-tools build install-check changelog clean \
+.PHONY: help venv lint test images docker host-tools build install-check ansible-test changelog clean \
 	demo demo-clean bench bench-stack bench-scan bench-installers \
 	$(addprefix molecule-,$(SCENARIOS)) $(addprefix test-,$(DISTROS))
 
 help:
 	@echo "make test                everything CI runs: lint, then every scenario on $(DISTROS)"
 	@echo "make lint                yamllint, ruff, ansible-lint (production profile)"
+	@echo "make ansible-test        ansible-test sanity and units on the built collection (--local)"
 	@echo "make molecule-<scenario> one scenario (DISTROS=bookworm to pick a release): $(SCENARIOS)"
 	@echo "make images              build or reuse the Debian test images"
 	@echo "make build               build the collection tarball"
@@ -83,9 +84,9 @@ $(addprefix molecule-,$(SCENARIOS)): molecule-%: venv images
 $(addprefix test-,$(DISTROS)): test-%: venv images
 	tests/run-scenarios.sh "$*" "$(SCENARIOS)"
 
-# Lint, the offline Galaxy install, then every scenario on every release; the
-# last line counts the testinfra results.
-test: lint images install-check
+# Lint, ansible-test's sanity and unit tests, the offline Galaxy install, then
+# every scenario on every release; the last line counts the testinfra results.
+test: lint ansible-test images install-check
 	tests/run-scenarios.sh "$(DISTROS)" "$(SCENARIOS)"
 
 demo: venv docker host-tools $(COLLECTIONS)/ansible_collections/webstack/django
@@ -115,6 +116,11 @@ build: venv
 
 install-check: build
 	tests/install-check.sh webstack-django-*.tar.gz
+
+# The collection ecosystem's own gates, on the tarball as it ships (the plugins'
+# unit tests are tests/unit).
+ansible-test: build
+	tests/ansible-test.sh webstack-django-*.tar.gz
 
 changelog: venv
 	antsibull-changelog lint

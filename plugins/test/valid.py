@@ -1,0 +1,64 @@
+# Copyright: webstack.django maintainers
+# MIT License (see LICENSE)
+"""The webstack.django.valid test: is a value of a kind (an IP network, a domain, ...)?"""
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+name: valid
+author: webstack.django maintainers (@webstack)
+version_added: 0.2.0
+short_description: Whether a value is of a kind, such as an IP network, a domain or a login name
+description:
+  - Checks a value with the collection's validators, the same the roles' preflights use.
+  - >-
+    Kinds: absolute_path, admin_user (an entry of base_admin_users), allowed_host, calendar (its form; the host's
+    systemd decides the rest), clock_time (HH:MM), count (a whole number from 0), data_path (a path a role may make its
+    own, outside the system's directories), debian_package, domain, email, env_name, fail2ban_time, file_mode (a quoted
+    octal mode), firewall_rule, host (a host name or an IP address), hostname (RFC 1123, IDNA), ip_address, ip_network,
+    kernel_module, login_name, multiline_text, percent, port, positive (a whole number from 1), python_module, rate,
+    relative_path, size, sql_identifier, ssh_algorithm, ssh_public_key (its key data whole), sysctl_key, sysctl_value,
+    text (no control character), text_apt, text_nft, text_nginx, text_sshd (text that the file's syntax can carry),
+    timezone (its form), unit_name, url_path, url_prefix, wsgi_app.
+  - A kind may end in C(?) to accept an empty value, or start with C(list:), C(keys:) or C(values:).
+options:
+  _input:
+    description: The value to check.
+    type: raw
+    required: true
+  kind:
+    description: The kind the value must be of.
+    type: str
+    required: true
+"""
+
+EXAMPLES = r"""
+- name: Check a network
+  ansible.builtin.assert:
+    that: "'10.0.0.0/24' is webstack.django.valid('ip_network')"
+
+- name: Check every element of a list
+  ansible.builtin.assert:
+    that: base_firewall_ssh_sources is webstack.django.valid('list:ip_network')
+"""
+
+RETURN = r"""
+_value:
+  description: Whether the value is of the kind.
+  type: boolean
+"""
+
+from ansible.errors import AnsibleFilterError
+from ansible_collections.webstack.django.plugins.plugin_utils import validate
+
+
+def valid(value: object, kind: str) -> bool:
+    try:
+        return not validate.check(kind, value)
+    except ValueError as error:
+        raise AnsibleFilterError(str(error)) from error
+
+
+class TestModule:
+    def tests(self) -> dict:
+        return {"valid": valid}
