@@ -8,7 +8,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 DISTROS ?= bookworm trixie
 # Scenarios in the order `make test` runs them.
-SCENARIOS := base base_invalid python postgresql release cluster
+SCENARIOS := site_invalid base python postgresql release cluster
 
 # The interpreter the venv is made from, found before the venv joins PATH.
 SYSTEM_PYTHON := $(shell command -v python3)

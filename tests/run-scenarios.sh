@@ -4,7 +4,7 @@
 # its own; container names carry the release). Each scenario's log goes to
 # .cache/logs/<release>-<scenario>.log; a failed scenario's log tail is printed.
 # The last line counts the testinfra results of every run.
-#   tests/run-scenarios.sh "bookworm trixie" "base base_invalid"
+#   tests/run-scenarios.sh "bookworm trixie" "site_invalid base"
 set -euo pipefail
 
 distros=${1:?distros}
@@ -39,7 +39,7 @@ run_release() {
     passed=$((passed + p))
     failed=$((failed + f))
     # The test lines worth reading in CI: figures the tests print, and failures.
-    grep -E '^(load|deploy|rolling|rollback|gunicorn|broken|failing|renewal|systemd-analyze|issuer|ssh-audit|open ports)' "$log" || true
+    grep -E '^(load|deploy|rolling|rollback|gunicorn|broken|failing|renewal|systemd-analyze|issuer|ssh-audit|open ports|refused)' "$log" || true
     if [ "$result" != ok ]; then
       echo "--- last 150 lines of $log"
       tail -n 150 "$log"

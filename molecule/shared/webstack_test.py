@@ -23,8 +23,9 @@ SHARED = Path(__file__).resolve().parent
 DISTRO = os.environ.get("WEBSTACK_DISTRO", "bookworm")
 # Where webstack_http.py is copied on the host that sends the requests.
 HTTP_HELPER = "/var/tmp/webstack_http.py"
-# Every ansible-playbook output of the test session, for the tests that look for secrets.
-OUTPUTS: list[str] = []
+# Every ansible-playbook output of the scenario, for the tests that look for secrets:
+# a file in the scenario's ephemeral directory, not state in this module.
+OUTPUT_LOG = "ansible-playbook-outputs.log"
 
 
 def container(name: str) -> str:
@@ -46,8 +47,15 @@ def playbook(path: Path, *args: str, **extra_vars: object) -> subprocess.Complet
         command += ["--extra-vars", json.dumps(extra_vars)]
     run = subprocess.run(command, capture_output=True, text=True, timeout=900, check=False,
                          env=dict(os.environ, ANSIBLE_NOCOLOR="1"))
-    OUTPUTS.append(run.stdout + run.stderr)
+    with (Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]) / OUTPUT_LOG).open("a") as log:
+        log.write(run.stdout + run.stderr + "\n")
     return run
+
+
+def outputs() -> str:
+    """Every ansible-playbook output of the scenario so far (see playbook())."""
+    path = Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]) / OUTPUT_LOG
+    return path.read_text() if path.exists() else ""
 
 
 def output(run: subprocess.CompletedProcess[str]) -> str:
@@ -62,13 +70,28 @@ def changed(run: subprocess.CompletedProcess[str], host: str) -> int:
     return int(match.group(1))
 
 
+def refusal(run: subprocess.CompletedProcess[str]) -> str:
+    """The message of the run's first failed task (with the argument spec's errors)."""
+    for line in (run.stdout + run.stderr).splitlines():
+        if line.startswith("fatal: [") and " => " in line:
+            try:
+                result = json.loads(line.split(" => ", 1)[1])
+            except ValueError:
+                return line
+            return " ".join([str(result.get("msg", "")), *result.get("argument_errors", [])])
+    return ""
+
+
 def assert_refused(run: subprocess.CompletedProcess[str], host: str, expected: list[str]) -> None:
-    """The run failed, its message holds every expected text, and nothing changed on host."""
+    """The run failed, its message holds every expected text, and nothing changed on host.
+    Prints the message and the change count (the "refused" lines of the CI log)."""
     text = output(run)
     assert run.returncode != 0, text[-2000:]
     for part in expected:
         assert part in text, f"{part!r} missing from: {text[-2000:]}"
-    assert changed(run, host) == 0, text[-2000:]
+    count = changed(run, host)
+    print(f"refused (changed={count}): {refusal(run) or text[-300:]}")
+    assert count == 0, text[-2000:]
 
 
 def copy_http_helper(name: str) -> None:

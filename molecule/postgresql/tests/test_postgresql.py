@@ -173,10 +173,10 @@ def test_password_rotation(web: Host) -> None:
 @pytest.mark.parametrize(
     ("extra", "expected"),
     [
-        ({"postgresql_db_name": "shop-db"}, "postgresql_db_name and postgresql_db_user must be lower-case SQL identifiers"),
-        ({"postgresql_db_user": "postgres"}, "postgresql_db_name and postgresql_db_user must be lower-case SQL identifiers"),
+        ({"postgresql_db_name": "shop-db"}, "postgresql_db_name: 'shop-db' is not a plain SQL identifier"),
+        ({"postgresql_db_user": "postgres"}, "postgresql_db_user not postgres, public or pg_*"),
         ({"webstack_db_password": ""}, "postgresql_db_password (or webstack_db_password) is missing"),
-        ({"postgresql_backup_keep": 0}, "a retention of zero would delete every dump"),
+        ({"postgresql_backup_keep": 0}, "postgresql_backup_keep: 0 is less than 1"),
         ({"postgresql_max_connections": "lots"}, "postgresql_max_connections"),
     ],
     ids=["bad database name", "reserved role", "missing password", "zero retention", "wrong type"],

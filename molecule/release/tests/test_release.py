@@ -18,7 +18,7 @@ import pytest
 import webstack_test
 from testinfra.host import Host
 from webstack_test import HTTP_HELPER as HELPER
-from webstack_test import OUTPUTS, assert_no_failures, assert_refused, changed
+from webstack_test import assert_no_failures, assert_refused, changed
 
 SCENARIO = Path(os.environ["MOLECULE_SCENARIO_DIRECTORY"])
 EPHEMERAL = Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"])
@@ -33,8 +33,12 @@ MANAGE = (
 )
 
 testinfra_hosts = [NAME]
-# The secret key as the first test found it; it must never change.
-KEYS: list[str] = []
+
+
+@pytest.fixture(scope="module")
+def first_secret_key(app: Host) -> str:
+    """The generated secret key as the first test that asks finds it; it must never change."""
+    return app.file(f"{ROOT}/shared/secret_key").content_string.strip()
 
 
 @pytest.fixture(scope="module")
@@ -113,13 +117,12 @@ def test_service_is_sandboxed(app: Host) -> None:
     assert sorted(p.lstrip("-") for p in writable) == [f"{ROOT}/run", f"{ROOT}/shared/media"], props
 
 
-def test_secrets_are_private(app: Host) -> None:
+def test_secrets_are_private(app: Host, first_secret_key: str) -> None:
     for path in (f"{ROOT}/shared/env", f"{ROOT}/shared/secret_key"):
         f = app.file(path)
         assert (f.user, f.group, f.mode) == ("root", "shop", 0o640), path
-    key = app.file(f"{ROOT}/shared/secret_key").content_string.strip()
+    key = first_secret_key
     assert len(key) >= 50
-    KEYS.append(key)
     journal = app.check_output("journalctl --no-pager -o cat")
     assert key not in journal and DB_PASSWORD not in journal
 
@@ -272,7 +275,7 @@ def test_git_source_with_deploy_key(app: Host) -> None:
         assert not app.file(f"{ROOT}/releases/{sha[:12]}/.git").exists
     deploy_key = app.file("/etc/webstack/shop/deploy_key")
     assert (deploy_key.user, deploy_key.mode) == ("root", 0o600)
-    assert key.strip() not in "\n".join(OUTPUTS)
+    assert key.strip() not in webstack_test.outputs()
 
 
 def test_old_releases_are_pruned(app: Host) -> None:
@@ -321,10 +324,11 @@ def test_app_server_never_failed(app: Host) -> None:
     assert app.check_output("systemctl show -p NRestarts --value gunicorn-shop.service") == "0"
 
 
-def test_no_secret_in_any_log(app: Host) -> None:
+def test_no_secret_in_any_log(app: Host, first_secret_key: str) -> None:
     key = app.file(f"{ROOT}/shared/secret_key").content_string.strip()
-    assert KEYS == [key], "the generated secret key was replaced"
-    text = "\n".join(OUTPUTS) + app.check_output("journalctl --no-pager -o cat")
-    assert OUTPUTS
+    assert key == first_secret_key, "the generated secret key was replaced"
+    outputs = webstack_test.outputs()
+    text = outputs + app.check_output("journalctl --no-pager -o cat")
+    assert outputs
     assert DB_PASSWORD not in text
     assert key not in text
