@@ -50,7 +50,7 @@ if ansible-playbook --check --tags base_preflight -e base_ssh_port=70000 "$work/
   echo "install-check: base_ssh_port=70000 was accepted" >&2
   exit 1
 fi
-grep -q 'between 1 and 65535' "$work/bad.log"
+grep -q "base_ssh_port: '70000' is not a port number (1 to 65535)" "$work/bad.log"
 # Galaxy's own import checks (metadata, role READMEs, docs, ansible-lint) on the tarball.
 # Its ansible-lint runs in a scratch directory where webstack.django.* does not
 # resolve; it reports that as warnings, and an import failure as ERROR.

@@ -91,6 +91,19 @@ def _not_text(value: object) -> str | None:
     return f"is {_type_name(value)}, not text"
 
 
+def _matching(pattern: str | re.Pattern[str], message: str, doc: str) -> Callable[[object], str | None]:
+    """A validator of text that must match pattern whole, saying message when it does not."""
+    compiled = re.compile(pattern)
+
+    def check_match(value: object) -> str | None:
+        if (why := _not_text(value)) is not None:
+            return why
+        return None if compiled.fullmatch(value) else message
+
+    check_match.__doc__ = doc
+    return check_match
+
+
 def text(value: object, syntax: str = "line") -> str | None:
     """A string with no control character (newline, NUL, ...), short enough, and nothing
     that the target file's syntax cannot carry (see _UNSAFE_FOR)."""
@@ -178,22 +191,14 @@ def allowed_host(value: object) -> str | None:
     return domain(value)
 
 
-def login_name(value: object) -> str | None:
-    """A Debian login or group name: lower case, starting with a letter or _, at most 32."""
-    if (why := _not_text(value)) is not None:
-        return why
-    if not _LOGIN.fullmatch(value):
-        return "is not a login name (lower-case letters, digits, _ and -, starting with a letter or _, at most 32)"
-    return None
+login_name = _matching(_LOGIN, "is not a login name (lower-case letters, digits, _ and -, "
+                               "starting with a letter or _, at most 32)",
+                         """A Debian login or group name: lower case, starting with a letter or _, at most 32.""")
 
 
-def sql_identifier(value: object) -> str | None:
-    """A PostgreSQL identifier that needs no quoting: lower case, at most 63."""
-    if (why := _not_text(value)) is not None:
-        return why
-    if not _SQL_IDENTIFIER.fullmatch(value):
-        return "is not a plain SQL identifier (lower-case letters, digits and _, starting with a letter or _, at most 63)"
-    return None
+sql_identifier = _matching(_SQL_IDENTIFIER, "is not a plain SQL identifier (lower-case letters, digits and _, "
+                                           "starting with a letter or _, at most 63)",
+                             """A PostgreSQL identifier that needs no quoting: lower case, at most 63.""")
 
 
 def email(value: object) -> str | None:
@@ -237,13 +242,8 @@ def calendar(value: object) -> str | None:
     return None
 
 
-def debian_package(value: object) -> str | None:
-    """A Debian package name (Debian Policy 5.6.1)."""
-    if (why := _not_text(value)) is not None:
-        return why
-    if not _PACKAGE.fullmatch(value):
-        return "is not a Debian package name (lower-case letters, digits and + . -, at least two)"
-    return None
+debian_package = _matching(_PACKAGE, "is not a Debian package name (lower-case letters, digits and + . -, at least two)",
+                             """A Debian package name (Debian Policy 5.6.1).""")
 
 
 def absolute_path(value: object) -> str | None:
@@ -292,13 +292,8 @@ def url_path(value: object) -> str | None:
     return None
 
 
-def env_name(value: object) -> str | None:
-    """An environment variable name."""
-    if (why := _not_text(value)) is not None:
-        return why
-    if not _ENV_NAME.fullmatch(value):
-        return "is not an environment variable name (letters, digits and _, not starting with a digit)"
-    return None
+env_name = _matching(_ENV_NAME, "is not an environment variable name (letters, digits and _, not starting with a digit)",
+                       """An environment variable name.""")
 
 
 def python_module(value: object) -> str | None:
@@ -358,13 +353,8 @@ def fail2ban_time(value: object) -> str | None:
     return None
 
 
-def sysctl_key(value: object) -> str | None:
-    """A dotted sysctl name such as net.ipv4.tcp_syncookies."""
-    if (why := _not_text(value)) is not None:
-        return why
-    if not _SYSCTL_KEY.fullmatch(value):
-        return 'is not a dotted sysctl name such as "net.ipv4.tcp_syncookies"'
-    return None
+sysctl_key = _matching(_SYSCTL_KEY, 'is not a dotted sysctl name such as "net.ipv4.tcp_syncookies"',
+                         """A dotted sysctl name such as net.ipv4.tcp_syncookies.""")
 
 
 def sysctl_value(value: object) -> str | None:
@@ -374,13 +364,8 @@ def sysctl_value(value: object) -> str | None:
     return text(value)
 
 
-def rate(value: object) -> str | None:
-    """A rate such as 10/minute."""
-    if (why := _not_text(value)) is not None:
-        return why
-    if not _RATE.fullmatch(value):
-        return 'is not a rate such as "10/minute" (a positive count per second, minute, hour or day)'
-    return None
+rate = _matching(_RATE, 'is not a rate such as "10/minute" (a positive count per second, minute, hour or day)',
+                   """A rate such as 10/minute.""")
 
 
 _KEY_TYPES = {
@@ -457,31 +442,20 @@ def _bounded(low: int, high: int | None = None) -> Callable[[object], str | None
     return check_bounds
 
 
-def clock_time(value: object) -> str | None:
-    """A time of day, HH:MM."""
-    if (why := _not_text(value)) is not None:
-        return why
-    if not re.fullmatch(r"([01][0-9]|2[0-3]):[0-5][0-9]", value):
-        return 'is not a time of day such as "03:30" (HH:MM)'
-    return None
+clock_time = _matching(r"([01][0-9]|2[0-3]):[0-5][0-9]", 'is not a time of day such as "03:30" (HH:MM)',
+                         """A time of day, HH:MM.""")
 
 
-def ssh_algorithm(value: object) -> str | None:
-    """An OpenSSH algorithm name, such as curve25519-sha256 or aes256-gcm@openssh.com."""
-    if (why := _not_text(value)) is not None:
-        return why
-    if not re.fullmatch(r"[a-z0-9][a-z0-9@.+_-]{1,100}", value):
-        return "is not an OpenSSH algorithm name"
-    return None
+ssh_algorithm = _matching(r"[a-z0-9][a-z0-9@.+_-]{1,100}", "is not an OpenSSH algorithm name",
+                            """An OpenSSH algorithm name, such as curve25519-sha256 or aes256-gcm@openssh.com.""")
 
 
-def kernel_module(value: object) -> str | None:
-    """A kernel module name."""
-    if (why := _not_text(value)) is not None:
-        return why
-    if not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", value):
-        return "is not a kernel module name (letters, digits, _ and -)"
-    return None
+version = _matching(r"[0-9]+(\.[0-9]+){1,3}", "is not an exact version such as 0.13.8",
+                      """An exact version number such as 0.13.8.""")
+
+
+kernel_module = _matching(r"[A-Za-z0-9_-]{1,64}", "is not a kernel module name (letters, digits, _ and -)",
+                            """A kernel module name.""")
 
 
 def host(value: object) -> str | None:
@@ -574,6 +548,7 @@ KINDS: dict[str, Callable[[object], str | None]] = {
     "percent": _bounded(0, 100),
     "positive": _bounded(1),
     "ssh_algorithm": ssh_algorithm,
+    "version": version,
     "allowed_host": allowed_host,
     "calendar": calendar,
     "debian_package": debian_package,

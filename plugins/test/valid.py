@@ -19,7 +19,7 @@ description:
     kernel_module, login_name, multiline_text, percent, port, positive (a whole number from 1), python_module, rate,
     relative_path, size, sql_identifier, ssh_algorithm, ssh_public_key (its key data whole), sysctl_key, sysctl_value,
     text (no control character), text_apt, text_nft, text_nginx, text_sshd (text that the file's syntax can carry),
-    timezone (its form), unit_name, url_path, url_prefix, wsgi_app.
+    timezone (its form), unit_name, url_path, url_prefix, version (such as 0.13.8), wsgi_app.
   - A kind may end in C(?) to accept an empty value, or start with C(list:), C(keys:) or C(values:).
 options:
   _input:

@@ -170,6 +170,29 @@ def test_password_rotation(web: Host) -> None:
         assert restore.returncode == 0
 
 
+def test_a_setting_that_would_stop_the_server_is_refused(db: Host) -> None:
+    """A typo in a library to preload is a valid setting that only a restart tries: the
+    configuration is tried on a throwaway server first, and the running server keeps its own."""
+    conf = "/etc/postgresql/*/main/conf.d/50-webstack.conf"
+    before = db.check_output(f"sha256sum {conf}")
+    started = sql(db, "SELECT pg_postmaster_start_time()")
+    run = apply(webstack_db_password=PASSWORD, postgresql_settings={"shared_preload_libraries": "pg_stat_statement"})
+    text = webstack_test.output(run)
+    assert run.returncode != 0
+    assert "would not start with the new settings" in text and "pg_stat_statement" in text, text[-3000:]
+    assert db.check_output(f"sha256sum {conf}") == before
+    assert sql(db, "SELECT pg_postmaster_start_time()") == started
+    assert sql(db, "SHOW shared_preload_libraries") == ""
+    assert db.check_output("find /tmp -maxdepth 1 -name '*-webstack-pg-try'") == ""
+    # A library that exists passes the same trial and is applied by the restart; then back.
+    try:
+        ok = apply(webstack_db_password=PASSWORD, postgresql_settings={"shared_preload_libraries": "pg_stat_statements"})
+        assert ok.returncode == 0, ok.stdout[-3000:]
+        assert sql(db, "SHOW shared_preload_libraries") == "pg_stat_statements"
+    finally:
+        assert apply(webstack_db_password=PASSWORD).returncode == 0
+
+
 @pytest.mark.parametrize(
     ("extra", "expected"),
     [

@@ -243,6 +243,22 @@ def test_code_that_fails_to_import_never_goes_live(app: Host, tmp_path: Path) ->
     assert counts["switches"] == 0 and list(counts["revisions"]) == [serving], counts
 
 
+def test_a_wsgi_app_that_does_not_import_never_goes_live(app: Host, tmp_path: Path) -> None:
+    """check --deploy does not import the module the app server loads; the release does, before the switch."""
+    serving = version(app)["revision"]
+    release = webstack_test.app_variant(tmp_path, "wsgi-typo")
+    with webstack_test.load(NAME) as counts:
+        run = playbook("deploy.yml", webstack_source_path=str(release),
+                       webstack_wsgi_app="webstack_example.wsgi:aplication")
+    output = webstack_test.output(run)
+    assert run.returncode != 0
+    assert "Import the WSGI application" in output and "aplication" in output, output[-3000:]
+    assert version(app)["revision"] == serving
+    print(f"wsgi typo, stopped before the switch: {counts}")
+    assert_no_failures(counts)
+    assert counts["switches"] == 0, counts
+
+
 def test_failing_health_check_is_switched_back(app: Host, tmp_path: Path) -> None:
     serving = version(app)["revision"]
     previous = app.check_output(f"readlink -f {ROOT}/previous")

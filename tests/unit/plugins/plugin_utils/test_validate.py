@@ -67,6 +67,7 @@ GOOD: dict[str, list[object]] = {
     "percent": [0, 10, 100],
     "positive": [1, 10, "3"],
     "ssh_algorithm": ["curve25519-sha256", "aes256-gcm@openssh.com", "mlkem768x25519-sha256"],
+    "version": ["0.13.8", "1.0", "25.1.0.1"],
 }
 
 BAD: dict[str, list[object]] = {
@@ -137,6 +138,7 @@ BAD: dict[str, list[object]] = {
     "percent": [101, -1, "lots"],
     "positive": [0, -5, True, "0", None],
     "ssh_algorithm": ["aes256,gcm", "AES", "a b", "x\n"],
+    "version": ["latest", "1", "0.13.8\n", "1.2.3; rm", 0.13],
 }
 
 
