@@ -191,14 +191,18 @@ def allowed_host(value: object) -> str | None:
     return domain(value)
 
 
-login_name = _matching(_LOGIN, "is not a login name (lower-case letters, digits, _ and -, "
-                               "starting with a letter or _, at most 32)",
-                         """A Debian login or group name: lower case, starting with a letter or _, at most 32.""")
+login_name = _matching(
+    _LOGIN,
+    "is not a login name (lower-case letters, digits, _ and -, starting with a letter or _, at most 32)",
+    "A Debian login or group name: lower case, starting with a letter or _, at most 32.",
+)
 
 
-sql_identifier = _matching(_SQL_IDENTIFIER, "is not a plain SQL identifier (lower-case letters, digits and _, "
-                                           "starting with a letter or _, at most 63)",
-                             """A PostgreSQL identifier that needs no quoting: lower case, at most 63.""")
+sql_identifier = _matching(
+    _SQL_IDENTIFIER,
+    "is not a plain SQL identifier (lower-case letters, digits and _, starting with a letter or _, at most 63)",
+    "A PostgreSQL identifier that needs no quoting: lower case, at most 63.",
+)
 
 
 def email(value: object) -> str | None:
@@ -242,8 +246,11 @@ def calendar(value: object) -> str | None:
     return None
 
 
-debian_package = _matching(_PACKAGE, "is not a Debian package name (lower-case letters, digits and + . -, at least two)",
-                             """A Debian package name (Debian Policy 5.6.1).""")
+debian_package = _matching(
+    _PACKAGE,
+    "is not a Debian package name (lower-case letters, digits and + . -, at least two)",
+    "A Debian package name (Debian Policy 5.6.1).",
+)
 
 
 def absolute_path(value: object) -> str | None:
@@ -292,8 +299,11 @@ def url_path(value: object) -> str | None:
     return None
 
 
-env_name = _matching(_ENV_NAME, "is not an environment variable name (letters, digits and _, not starting with a digit)",
-                       """An environment variable name.""")
+env_name = _matching(
+    _ENV_NAME,
+    "is not an environment variable name (letters, digits and _, not starting with a digit)",
+    "An environment variable name.",
+)
 
 
 def python_module(value: object) -> str | None:
@@ -353,8 +363,11 @@ def fail2ban_time(value: object) -> str | None:
     return None
 
 
-sysctl_key = _matching(_SYSCTL_KEY, 'is not a dotted sysctl name such as "net.ipv4.tcp_syncookies"',
-                         """A dotted sysctl name such as net.ipv4.tcp_syncookies.""")
+sysctl_key = _matching(
+    _SYSCTL_KEY,
+    'is not a dotted sysctl name such as "net.ipv4.tcp_syncookies"',
+    "A dotted sysctl name such as net.ipv4.tcp_syncookies.",
+)
 
 
 def sysctl_value(value: object) -> str | None:
@@ -364,8 +377,11 @@ def sysctl_value(value: object) -> str | None:
     return text(value)
 
 
-rate = _matching(_RATE, 'is not a rate such as "10/minute" (a positive count per second, minute, hour or day)',
-                   """A rate such as 10/minute.""")
+rate = _matching(
+    _RATE,
+    'is not a rate such as "10/minute" (a positive count per second, minute, hour or day)',
+    "A rate such as 10/minute.",
+)
 
 
 _KEY_TYPES = {
@@ -442,20 +458,32 @@ def _bounded(low: int, high: int | None = None) -> Callable[[object], str | None
     return check_bounds
 
 
-clock_time = _matching(r"([01][0-9]|2[0-3]):[0-5][0-9]", 'is not a time of day such as "03:30" (HH:MM)',
-                         """A time of day, HH:MM.""")
+clock_time = _matching(
+    r"([01][0-9]|2[0-3]):[0-5][0-9]",
+    'is not a time of day such as "03:30" (HH:MM)',
+    "A time of day, HH:MM.",
+)
 
 
-ssh_algorithm = _matching(r"[a-z0-9][a-z0-9@.+_-]{1,100}", "is not an OpenSSH algorithm name",
-                            """An OpenSSH algorithm name, such as curve25519-sha256 or aes256-gcm@openssh.com.""")
+ssh_algorithm = _matching(
+    r"[a-z0-9][a-z0-9@.+_-]{1,100}",
+    "is not an OpenSSH algorithm name",
+    "An OpenSSH algorithm name, such as curve25519-sha256 or aes256-gcm@openssh.com.",
+)
 
 
-version = _matching(r"[0-9]+(\.[0-9]+){1,3}", "is not an exact version such as 0.13.8",
-                      """An exact version number such as 0.13.8.""")
+version = _matching(
+    r"[0-9]+(\.[0-9]+){1,3}",
+    "is not an exact version such as 0.13.8",
+    "An exact version number such as 0.13.8.",
+)
 
 
-kernel_module = _matching(r"[A-Za-z0-9_-]{1,64}", "is not a kernel module name (letters, digits, _ and -)",
-                            """A kernel module name.""")
+kernel_module = _matching(
+    r"[A-Za-z0-9_-]{1,64}",
+    "is not a kernel module name (letters, digits, _ and -)",
+    "A kernel module name.",
+)
 
 
 def host(value: object) -> str | None:
