@@ -164,12 +164,14 @@ def test_forced_renewal_under_load(host: Host, client: Host) -> None:
 
 
 def test_bad_config_never_reaches_nginx(host: Host, client: Host) -> None:
-    site = host.check_output("sha256sum /etc/nginx/snippets/shop-headers.conf")
-    run = apply_nginx(nginx_content_security_policy="default-src 'self'\" broken")
+    """A value of the right form that nginx itself refuses (a size it cannot hold): the
+    validators let it through, nginx -t stops it, and the files that served come back."""
+    site = host.check_output("sha256sum /etc/nginx/sites-available/shop.conf")
+    run = apply_nginx(nginx_client_max_body_size="99999999999999999999999m")
     output = webstack_test.output(run)
     assert run.returncode != 0
     assert "nginx -t rejected the new configuration" in output, output[-2000:]
-    assert host.check_output("sha256sum /etc/nginx/snippets/shop-headers.conf") == site
+    assert host.check_output("sha256sum /etc/nginx/sites-available/shop.conf") == site
     assert host.run("nginx -t -q").rc == 0
     assert curl(client, f"https://{DOMAINS[0]}/healthz", "-o /dev/null").startswith("HTTP/2 200")
 
