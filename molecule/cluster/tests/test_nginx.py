@@ -141,6 +141,32 @@ def test_media_is_served_without_listing(host: Host, client: Host) -> None:
     assert "probe.txt" not in listing
 
 
+# Files just outside each prefix's directory, and a line each of them holds.
+OUTSIDE = {
+    "/static/": ("../webstack_example/settings.py", "INSTALLED_APPS"),
+    "/media/": ("../env", "DJANGO_DB_PASSWORD"),
+    "/.well-known/acme-challenge/": ("../../../../etc/passwd", "root:x:0:0"),
+}
+
+
+@pytest.mark.parametrize("prefix", sorted(OUTSIDE))
+def test_no_prefix_can_be_walked_out_of(client: Host, prefix: str) -> None:
+    """'..' in every spelling, sent as is, after each prefix and after it less its slash."""
+    target, marker = OUTSIDE[prefix]
+    variants = {target, target.replace("../", "..%2f"), target.replace("../", "%2e%2e/"),
+                target.replace("../", "%2e%2e%2f"), target.replace("../", "..;/"), target.replace("../", "..\\")}
+    answers = []
+    for scheme in ("http", "https"):
+        for base in (prefix, prefix.rstrip("/")):
+            for variant in sorted(variants):
+                url = f"{scheme}://{DOMAINS[0]}{base}{variant}"
+                answer = curl(client, url, "--path-as-is")
+                answers.append(url)
+                assert marker not in answer, f"{url} answered with the file outside {prefix}:\n{answer[:400]}"
+                assert answer.split()[1] in ("301", "400", "403", "404"), f"{url}: {answer[:200]}"
+    assert len(answers) == 2 * 2 * len(variants)
+
+
 def test_renewal_timer_and_hook(host: Host) -> None:
     assert host.service("certbot.timer").is_enabled
     hook = host.file("/etc/letsencrypt/renewal-hooks/deploy/50-webstack-nginx")

@@ -1,0 +1,304 @@
+# Copyright: webstack.django maintainers
+# MIT License (see LICENSE)
+"""No option can break a file the roles write: each hostile value is refused or harmless.
+
+Every template of every role is rendered with Ansible's own templating, from the
+role's defaults, once with the defaults and once for each option with a hostile
+value in it: a newline, each quote, ;, $, a backtick, {{ }}, {#, %, a backslash, NUL,
+unicode and 10,000 characters. For each such value one of two things must hold:
+
+- refused: the role's argument specs (the validator validate_argument_spec uses) or
+  its preflight's checks (the [variable, kind, value] entries, the same
+  webstack.django.problems the play runs) reject it, before any task changes a host;
+- harmless: in every file it reaches, the value changes only the lines in which the
+  default stood, adds or removes none, carries no NUL, and the file still reads back
+  as what the role meant. Files whose syntax has a reader here are read back with it:
+  gunicorn's Python settings with Python's parser (each value comes back as given),
+  and the release's environment file with /bin/sh (each value comes back byte for
+  byte, as systemd reads the same quoting). In the files whose syntax cannot quote
+  some characters (sshd_config, nftables, nginx, apt), a changed line may not carry
+  them.
+
+Values are given to the templates as untrusted data, the way Ansible 2.19 treats a
+value marked !unsafe or read from a file: a `{{` in them is never templated.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import functools
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+import yaml
+from ansible.errors import AnsibleError
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.parsing.dataloader import DataLoader
+from ansible.template import Templar, trust_as_template
+from ansible_collections.webstack.django.plugins.plugin_utils import validate
+from ansible_collections.webstack.django.tests.unit.roles.test_every_option_is_checked import (
+    NAMES,
+    ROLES,
+    _checks,
+    _pinned,
+    _specs,
+)
+
+PAYLOADS = {
+    "newline": "\nInjected yes",
+    "double quote": '"',
+    "single quote": "'",
+    "semicolon": "; reboot",
+    "dollar": "$HOME",
+    "backtick": "`id`",
+    "template": "{{ 7 * 7 }}",
+    "comment": "{# x",
+    "percent": "%n%%",
+    "backslash": "\\",
+    "nul": "\x00",
+    "unicode": "é✓ℵ",
+    "long": "x" * 10000,
+}
+
+# What the templates read besides the role's options: facts and the values that
+# tasks compute before the template task (set_fact, register).
+CONTEXT = {
+    "ansible_managed": "Managed by webstack.django",
+    "inventory_hostname": "web1",
+    "ansible_facts": {"virtualization_type": "kvm", "distribution_release": "bookworm", "processor_vcpus": 2,
+                      "memtotal_mb": 2048},
+    "__nginx_version": "1.22.1",
+    "__nginx_live_stat": {"stat": {"exists": True}},
+    "groups": {"all": ["web1"], "webservers": ["web1"], "dbservers": ["web1"]},
+}
+
+# The syntax of each file, where it cannot quote some characters (validate._UNSAFE_FOR).
+SYNTAX = {
+    "sshd_config.j2": "sshd",
+    "webstack.nft.j2": "nft",
+    "site.conf.j2": "nginx",
+    "headers.conf.j2": "nginx",
+    "52webstack-unattended-upgrades.j2": "apt",
+}
+
+# The secrets: typed "str" with no validator (their values are never shown), refused by
+# their preflight's assert when they hold a control character.
+SECRETS = {"release_secret_key", "release_db_password", "postgresql_db_password"}
+
+# Samples for options whose default is empty, so that there is a value to make hostile.
+SAMPLES = {
+    "base_admin_users": [{"name": "admin", "sudo": True, "shell": "/bin/bash",
+                          "ssh_keys": ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBq0VfUEnEbA3KjvbqZ8RQKJxlIEqL8lKG3wiC7Vn4Xo a@b"]}],
+    "base_firewall_allowed": [{"port": 8080, "proto": "tcp", "sources": ["10.0.0.0/8"], "comment": "metrics"}],
+    "base_firewall_allowed_by_site": [{"port": 443, "proto": "tcp", "sources": ["0.0.0.0/0"], "comment": "https"}],
+    "base_extra_packages": ["htop"],
+    "base_ssh_allow_groups": ["sshusers"],
+    "base_sysctl_settings": {"vm.swappiness": "10"},
+    "gunicorn_environment": {"FEATURE": "on"},
+    "gunicorn_settings": {"limit_request_line": 4094},
+    "release_environment": {"FEATURE": "on"},
+    "release_silenced_checks": ["security.W004"],
+    "release_csrf_trusted_origins": ["https://shop.example.com"],
+    "release_secret_key": "k" * 50,
+    "release_db_password": "secret",
+    "postgresql_settings": {"work_mem": "8MB"},
+    "postgresql_client_addresses": ["10.0.0.0/8"],
+    "postgresql_backup_hook": "/usr/local/bin/ship-dump",
+    "nginx_acme_peers": ["10.0.0.2"],
+}
+
+
+def _yaml(path: Path) -> dict:
+    return (yaml.safe_load(path.read_text()) or {}) if path.is_file() else {}
+
+
+def _trusted(value: object) -> object:
+    """Values as Ansible reads them from a role's defaults: strings are templates."""
+    if isinstance(value, str):
+        return trust_as_template(value)
+    if isinstance(value, dict):
+        return {key: _trusted(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_trusted(item) for item in value]
+    return value
+
+
+def _task_variables(tasks: list) -> dict:
+    """What the role's tasks compute on the way (set_fact, a task's vars), as written."""
+    found: dict = {}
+    for task in tasks or []:
+        for key in ("block", "rescue", "always"):
+            found.update(_task_variables(task.get(key)))
+        found.update(task.get("vars") or {})
+        facts = task.get("ansible.builtin.set_fact") or {}
+        found.update({key: value for key, value in facts.items() if key != "cacheable"})
+    return found
+
+
+@functools.cache
+def _variables(role: str) -> dict:
+    found: dict = {}
+    for name in ["common", role]:
+        found.update(_yaml(ROLES / name / "defaults" / "main.yml"))
+        found.update(_yaml(ROLES / name / "vars" / "main.yml"))
+        found.update(_yaml(ROLES / name / "vars" / "Debian_12.yml"))
+        for path in sorted((ROLES / name / "tasks").glob("*.yml")):
+            found.update(_task_variables(yaml.safe_load(path.read_text())))
+    return _trusted(found)
+
+
+def _render(role: str, template: Path, overrides: dict) -> str:
+    templar = Templar(loader=DataLoader(), variables={**_variables(role), **CONTEXT, **overrides})
+    # As the template action renders a file (its defaults: trim_blocks, no lstrip).
+    return templar.template(trust_as_template(template.read_text()), escape_backslashes=False,
+                            overrides={"trim_blocks": True, "lstrip_blocks": False})
+
+
+def _templates(role: str) -> list[Path]:
+    return sorted((ROLES / role / "templates").glob("*.j2"))
+
+
+def _hostile(value: object, payload: str) -> list[tuple[str, object]]:
+    """Each variant of a value with the payload in one of its strings: (where, value)."""
+    if isinstance(value, str):
+        return [("", value + payload)]
+    if isinstance(value, list):
+        return [(f"[{i}]{where}", value[:i] + [bad] + value[i + 1:])
+                for i, item in enumerate(value) for where, bad in _hostile(item, payload)]
+    if isinstance(value, dict):
+        variants = []
+        for key, item in value.items():
+            variants += [(f"[{key!r}]{where}", {**value, key: bad}) for where, bad in _hostile(item, payload)]
+            if isinstance(key, str):
+                variants.append((f" key {key!r}", {(key + payload if k == key else k): v for k, v in value.items()}))
+        return variants
+    return []
+
+
+def _refused(role: str, name: str, value: object) -> bool:
+    spec = _specs(role)
+    result = ArgumentSpecValidator({name: spec[name]}).validate({name: value})
+    if result.error_messages:
+        return True
+    if name in SECRETS:
+        return any(c in value for c in "".join(map(chr, [*range(32), 127])))
+    # The value as the play holds it (validate_argument_spec converts nothing in the
+    # play's variables), checked by every kind the preflight names for the option.
+    return any(validate.check(kind, value) for kind in _checks(role).get(name, []))
+
+
+def _shell_environment(text: str) -> dict[str, str]:
+    """The environment file as /bin/sh reads it (systemd reads the same quoting)."""
+    with tempfile.NamedTemporaryFile("w", suffix=".env") as env_file:
+        env_file.write(text)
+        env_file.flush()
+        out = subprocess.run(["sh", "-c", 'set -a; . "$0"; env -0', env_file.name], capture_output=True, check=True, env={})
+    return dict(entry.split("=", 1) for entry in out.stdout.decode().split("\0") if "=" in entry)
+
+
+def _python_assignments(text: str) -> dict[str, object]:
+    return {node.targets[0].id: ast.literal_eval(node.value) for node in ast.parse(text).body if isinstance(node, ast.Assign)}
+
+
+def _options(role: str) -> list[tuple[str, object]]:
+    variables = _variables(role)
+    found = []
+    for name, spec in _specs(role).items():
+        if _pinned(spec) or spec.get("type") in ("int", "float"):
+            continue
+        value = SAMPLES.get(name, variables.get(name))
+        if isinstance(value, str) and "{{" in value:
+            value = "/srv/shop" if value.startswith("{{ webstack_app_root") or "_root" in name else "shop"
+        if value in (None, "", [], {}):
+            value = {"list": ["shop"], "dict": {"SHOP": "shop"}}.get(spec.get("type"), "shop")
+        found.append((name, copy.deepcopy(value)))
+    return found
+
+
+def _harmless(template: Path, benign: str, hostile: str, payload: str, base: object) -> str | None:
+    """Why a render with a hostile value is not harmless, or None."""
+    if "\x00" in hostile:
+        return "a NUL reached the file"
+    before, after = benign.splitlines(), hostile.splitlines()
+    if len(before) != len(after):
+        return f"the file has {len(after)} lines instead of {len(before)}"
+    unsafe = validate._UNSAFE_FOR.get(SYNTAX.get(template.name, "line"), "")
+    for old, new in zip(before, after, strict=True):
+        if old != new and any(c in new and c not in old and c in payload for c in unsafe):
+            return f"a character its syntax cannot quote ({unsafe!r}) reached the line {new[:80]!r}"
+    if template.name == "env.j2":
+        read, meant = _shell_environment(hostile), _shell_environment(benign)
+        if len(read) != len(meant):
+            return f"sh reads {len(read)} variables from it instead of {len(meant)}"
+        if not any(payload in text for item in read.items() for text in item):
+            return "sh does not read the value back whole"
+    if template.name == "gunicorn.conf.py.j2":
+        try:
+            _python_assignments(hostile)
+        except (SyntaxError, ValueError) as error:
+            return f"Python cannot read the settings: {error}"
+    return None
+
+
+def _reaches(role: str, template: Path, overrides: dict, benign: str) -> bool:
+    try:
+        return _render(role, template, overrides) != benign
+    except AnsibleError:
+        return True  # a value the file cannot take at all: every payload is tried on it
+
+
+CASES = [(role, name, value) for role in NAMES for name, value in _options(role)]
+
+
+@pytest.mark.parametrize(("role", "name", "value"), CASES, ids=[f"{case[0]}-{case[1]}" for case in CASES])
+def test_a_hostile_value_is_refused_or_harmless(role: str, name: str, value: object) -> None:
+    benign = {t: _render(role, t, {name: value}) for t in _templates(role)}
+    # The files the option reaches (a marker in each of its strings changes them).
+    templates = [t for t in benign if any(_reaches(role, t, {name: marked}, benign[t])
+                                          for pair in _hostile(value, "zz") for marked in pair[1:])]
+    if not templates:
+        pytest.skip(f"{name} reaches no template of {role} (task arguments only)")
+    failures = []
+    reached = 0
+    for label, payload in PAYLOADS.items():
+        for where, bad in _hostile(value, payload):
+            if _refused(role, name, bad):
+                continue
+            for template in templates:
+                hostile = _render(role, template, {name: bad})
+                if hostile == benign[template]:
+                    continue
+                reached += 1
+                why = _harmless(template, benign[template], hostile, payload, value)
+                if why:
+                    failures.append(f"{name}{where} with a {label}: {template.name}: {why}")
+    assert failures == [], "\n".join(failures)
+
+
+def test_the_environment_file_reads_back_every_secret_byte_for_byte() -> None:
+    """A password of every printable character systemd and sh alike get back unchanged."""
+    secret = "".join(chr(c) for c in range(33, 127)) + " é{#{{%"
+    template = ROLES / "release" / "templates" / "env.j2"
+    text = _render("release", template, {"release_db_password": secret, "release_environment": {"EXTRA": secret},
+                                         "__release_secret_file": "/srv/shop/shared/secret_key",
+                                         "__release_shared": "/srv/shop/shared"})
+    read = _shell_environment(text)
+    assert read["DJANGO_DB_PASSWORD"] == secret
+    assert read["EXTRA"] == secret
+
+
+def test_gunicorn_settings_read_back_as_given() -> None:
+    hostile = "a\"b'c\\d{{ x }}$`%é"
+    template = ROLES / "gunicorn" / "templates" / "gunicorn.conf.py.j2"
+    text = _render("gunicorn", template, {"gunicorn_settings": {"forwarded_allow_ips": hostile, "limit_request_line": 4094}})
+    read = _python_assignments(text)
+    assert read["forwarded_allow_ips"] == hostile
+    assert read["limit_request_line"] == 4094
+
+
+def test_every_sample_is_an_option() -> None:
+    options = {name for role in NAMES for name in _specs(role)}
+    assert sorted(set(SAMPLES) - options) == []
