@@ -191,6 +191,23 @@ def allowed_host(value: object) -> str | None:
     return domain(value)
 
 
+def origin(value: object) -> str | None:
+    """A Django CSRF_TRUSTED_ORIGINS entry: http(s)://host[:port], the host a domain or *.domain."""
+    if (why := _not_text(value)) is not None:
+        return why
+    scheme, sep, rest = value.partition("://")
+    if not sep or scheme not in ("http", "https"):
+        return "is not an origin: it must begin with https:// (or http://)"
+    host, colon, number = rest.partition(":")
+    if colon and port(number) is not None:
+        return f"has a port {number!r} that is not 1 to 65535"
+    if host.startswith("*."):
+        host = host[2:]
+    if domain(host) is not None:
+        return "is not an origin such as https://shop.example.com or https://*.example.com (no path)"
+    return None
+
+
 login_name = _matching(
     _LOGIN,
     "is not a login name (lower-case letters, digits, _ and -, starting with a letter or _, at most 32)",
@@ -573,6 +590,7 @@ KINDS: dict[str, Callable[[object], str | None]] = {
     "host": host,
     "kernel_module": kernel_module,
     "multiline_text": multiline_text,
+    "origin": origin,
     "percent": _bounded(0, 100),
     "positive": _bounded(1),
     "ssh_algorithm": ssh_algorithm,
