@@ -340,6 +340,37 @@ def test_app_server_never_failed(app: Host) -> None:
     assert app.check_output("systemctl show -p NRestarts --value gunicorn-shop.service") == "0"
 
 
+# Runs after test_app_server_never_failed (file order): each case makes gunicorn's
+# master exit until its settings are put back. One case per Debian release
+# (WEBSTACK_CASES=all runs both on each; docs/testing.md).
+BREAKING_SETTINGS = [
+    ("a setting gunicorn cannot read", {"gunicorn_settings": {"limit_request_line": "8k"}}),
+    ("a WSGI callable that does not exist", {"gunicorn_wsgi_app": "webstack_example.wsgi:aplication"}),
+]
+MY_BREAKING_SETTINGS = [case for index, case in enumerate(BREAKING_SETTINGS)
+                        if os.environ.get("WEBSTACK_CASES", "split") == "all"
+                        or index % 2 == (0 if webstack_test.DISTRO == "bookworm" else 1)]
+
+
+@pytest.mark.parametrize(("case", "extra_vars"), MY_BREAKING_SETTINGS)
+def test_app_server_settings_that_break_the_app_are_put_back(app: Host, case: str, extra_vars: dict) -> None:
+    config = "/etc/gunicorn/shop.conf.py"
+    before = app.check_output(f"sha256sum {config} /etc/systemd/system/gunicorn-shop.service")
+    serving = version(app)["revision"]
+    run = playbook("gunicorn.yml", __gunicorn_health_retries=3, **extra_vars)
+    out = webstack_test.output(run)
+    print(f"put back ({case}): {out[out.find('The changed app server'):][:700]}")
+    assert run.returncode != 0, out[-3000:]
+    assert "did not pass the health gate" in out and config in out, out[-3000:]
+    assert "The settings that served before are back" in out
+    assert app.check_output(f"sha256sum {config} /etc/systemd/system/gunicorn-shop.service") == before
+    assert app.service("gunicorn-shop.service").is_running
+    assert version(app)["revision"] == serving
+    # The next run with the settings that serve changes nothing.
+    again = playbook("gunicorn.yml")
+    assert again.returncode == 0 and webstack_test.changed(again, NAME) == 0, webstack_test.output(again)[-3000:]
+
+
 def test_no_secret_in_any_log(app: Host, first_secret_key: str) -> None:
     key = app.file(f"{ROOT}/shared/secret_key").content_string.strip()
     assert key == first_secret_key, "the generated secret key was replaced"
