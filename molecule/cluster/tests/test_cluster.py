@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,8 @@ ACME = "webstack-cluster-acme"
 DOMAIN = "shop.example.test"
 ROOT_CA = "/var/tmp/pebble-root.pem"
 ROOT = "/srv/shop"
+# Tests split between the releases (docs/testing.md); WEBSTACK_CASES=all runs them all.
+SPLIT = os.environ.get("WEBSTACK_CASES", "split") != "all"
 
 testinfra_hosts = [webstack_test.container(name) for name in WEB]
 
@@ -120,6 +123,107 @@ def test_rolling_deploy_keeps_the_site_answering(client: Host, addresses: dict[s
     assert sql("SELECT count(*) FROM django_migrations WHERE app = 'notes' AND name = '0002_note_pinned'") == "1"
 
 
+# A database password from a generator, with every character that breaks a
+# quoting: through the site playbook, on both web hosts at once, under load.
+# One release runs it (docs/testing.md): the code is the release role's, and
+# ALTER ROLE is the same on PostgreSQL 15 and 17.
+ROTATED = "rotated $\"'\\`{#{{% é end"
+# The new password of a release that fails (the database must not keep it).
+REFUSED = ROTATED.replace("rotated", "not kept")
+
+
+def secrets_file(tmp_path: Path, password: str) -> Path:
+    """Extra vars with a new database password, kept as a user keeps it in a vault: !unsafe, so that {# and {{
+    stay characters. Every request opens its own database connection, so that one made with a password the
+    database no longer has (or not yet) would fail."""
+    path = tmp_path / "secrets.yml"
+    quoted = password.replace("'", "''")
+    path.write_text(f"webstack_db_password: !unsafe '{quoted}'\n"
+                    "release_environment: {DJANGO_DB_CONN_MAX_AGE: '0'}\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.skipif(SPLIT and webstack_test.DISTRO != "bookworm", reason="runs on Debian 12 (docs/testing.md)")
+def test_database_password_rotation_under_load_fails_no_request(client: Host, addresses: dict[str, str],
+                                                                 tmp_path: Path) -> None:
+    secrets = secrets_file(tmp_path, ROTATED)
+    before = {name: json.loads(https(client, addresses[name], "/version")["body"])["revision"] for name in WEB}
+    both = ",".join(addresses[name] for name in WEB)
+    with webstack_test.load(webstack_test.container(ACME), {"WEBSTACK_TLS": both, "WEBSTACK_CA": ROOT_CA}) as counts:
+        run = webstack_test.playbook(Path(os.environ["MOLECULE_SCENARIO_DIRECTORY"]) / "converge.yml", "-e", f"@{secrets}")
+    print(f"password rotation: {counts}")
+    assert run.returncode == 0, webstack_test.output(run)[-3000:]
+    assert_no_failures(counts, least=20)
+    assert set(counts["answered"]) == {addresses[name] for name in WEB}, counts
+    # The same release serves; the password changed once, for both hosts, between their stop and start.
+    assert counts["revisions"].keys() == {before[WEB[0]]}, counts
+    changes = [part for part in run.stdout.split("TASK [")
+               if part.startswith("webstack.django.release : Password | Set the password of the app's role")]
+    assert sum(part.count("changed: [") for part in changes) == 1, changes
+    stops = task_results(run.stdout, "Switch | Stop the app server (its socket holds new connections)")
+    assert [part.count("changed: [") for part in stops] == [2], stops
+    # The database takes the new password and refuses the old one; each web host's app reads it back whole.
+    assert (db_login(ROTATED), db_login("test-only-cluster-password")) == (0, 2)
+    for name in WEB:
+        assert served_password(name) == ROTATED, name
+        assert not webstack_test.host(name).file(f"{ROOT}/shared/env.db-serving").exists
+        answer = https(client, addresses[name], "/healthz")
+        assert answer["status"] == 200 and json.loads(answer["body"])["database"] == "ok", (name, answer)
+
+
+def db_login(password: str) -> int:
+    """psql's exit status logging in to the app's database as its role with the password (2: refused)."""
+    return subprocess.run(["docker", "exec", f"--env=PGPASSWORD={password}", webstack_test.container(DB), "psql", "-XAtq",
+                           "host=127.0.0.1 dbname=shop user=shop sslmode=require", "-c", "SELECT 1"],
+                          capture_output=True, text=True, check=False).returncode
+
+
+def served_password(name: str) -> str:
+    return webstack_test.host(name).check_output(f"sh -c '. {ROOT}/shared/env; printf %s \"$DJANGO_DB_PASSWORD\"'")
+
+
+def test_a_new_password_one_host_at_a_time_is_refused_before_any_change(addresses: dict[str, str]) -> None:
+    """The deploy playbook's default, one web host at a time: the other would keep a password the database lost."""
+    serving = served_password(WEB[0])
+    run = webstack_test.playbook(PROJECT / "playbooks" / "deploy.yml", webstack_db_password="another-password-for-one-host")
+    assert run.returncode != 0
+    for name in [*WEB, DB]:
+        assert webstack_test.changed(run, webstack_test.container(name)) == 0, name
+    assert "would keep the old one: every app server must change to a new password" in webstack_test.output(run)
+    assert db_login(serving) == 0
+    assert all(served_password(name) == serving for name in WEB)
+
+
+@pytest.mark.skipif(SPLIT and webstack_test.DISTRO != "trixie", reason="runs on Debian 13 (docs/testing.md)")
+def test_a_new_password_whose_release_fails_goes_back_everywhere(client: Host, addresses: dict[str, str],
+                                                                 tmp_path: Path) -> None:
+    """A release that fails its health gate, with a new password: every host and the database go back, no request fails."""
+    serving = served_password(WEB[0])
+    healthy = 'return JsonResponse({"status": "ok", "database": "ok", "revision": revision()})'
+    failing = 'return JsonResponse({"status": "broken", "revision": revision()}, status=500)'
+    broken = webstack_test.app_variant(tmp_path, "broken-health", ("notes/views.py", healthy, failing))
+    before = {name: json.loads(https(client, addresses[name], "/version")["body"])["revision"] for name in WEB}
+    both = ",".join(addresses[name] for name in WEB)
+    with webstack_test.load(webstack_test.container(ACME), {"WEBSTACK_TLS": both, "WEBSTACK_CA": ROOT_CA}) as counts:
+        run = webstack_test.playbook(PROJECT / "playbooks" / "deploy.yml", "-e", f"@{secrets_file(tmp_path, REFUSED)}",
+                                     webstack_source_path=str(broken), webstack_deploy_serial="100%",
+                                     release_health_retries=3)
+    print(f"new password with a failing release: {counts}")
+    assert run.returncode != 0
+    assert "Switched back" in webstack_test.output(run), webstack_test.output(run)[-3000:]
+    assert_no_failures(counts, least=20)
+    # The database had the new password for a moment, and has the old one again.
+    changes = [part for part in run.stdout.split("TASK [")
+               if part.startswith("webstack.django.release : Password | Set the password of the app's role")]
+    assert sum(part.count("changed: [") for part in changes) == 2, changes
+    assert (db_login(serving), db_login(REFUSED)) == (0, 2)
+    for name in WEB:
+        assert served_password(name) == serving, name
+        assert not webstack_test.host(name).file(f"{ROOT}/shared/env.db-serving").exists
+        answer = https(client, addresses[name], "/version")
+        assert answer["status"] == 200 and json.loads(answer["body"])["revision"] == before[name], (name, answer)
+
+
 # Bad input through the site playbook on the converged cluster: refused by the
 # validation play before any host changes, while the site keeps serving the
 # release it served, and no upload or row is touched. Split between the releases
@@ -136,7 +240,6 @@ CONVERGED_CASES: dict[str, tuple[dict, list[str]]] = {
     "a schedule in words": ({"postgresql_backup_schedule": "every day at 3"}, ["postgresql_backup_schedule", "calendar"]),
     "a domain with a space": ({"webstack_domains": ["shop example.test"]}, ["shop example.test"]),
 }
-SPLIT = os.environ.get("WEBSTACK_CASES", "split") != "all"
 MINE = [case for index, case in enumerate(CONVERGED_CASES)
         if not SPLIT or index % 2 == (0 if webstack_test.DISTRO == "bookworm" else 1)]
 MEDIA = f"{ROOT}/shared/media/webstack-test-upload.txt"

@@ -357,7 +357,7 @@ def test_app_server_settings_that_break_the_app_are_put_back(app: Host, case: st
     config = "/etc/gunicorn/shop.conf.py"
     before = app.check_output(f"sha256sum {config} /etc/systemd/system/gunicorn-shop.service")
     serving = version(app)["revision"]
-    run = playbook("gunicorn.yml", __gunicorn_health_retries=3, **extra_vars)
+    run = playbook("gunicorn.yml", gunicorn_health_retries=3, **extra_vars)
     out = webstack_test.output(run)
     print(f"put back ({case}): {out[out.find('The changed app server'):][:700]}")
     assert run.returncode != 0, out[-3000:]

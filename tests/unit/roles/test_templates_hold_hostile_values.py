@@ -126,32 +126,42 @@ def _trusted(value: object) -> object:
     return value
 
 
+# A task's vars that render the same template another way, for that task only:
+# rendered on their own below.
+TASK_LOCAL = {"__release_env_only"}
+
+
 def _task_variables(tasks: list) -> dict:
     """What the role's tasks compute on the way (set_fact, a task's vars), as written."""
     found: dict = {}
     for task in tasks or []:
         for key in ("block", "rescue", "always"):
             found.update(_task_variables(task.get(key)))
-        found.update(task.get("vars") or {})
+        found.update({key: value for key, value in (task.get("vars") or {}).items() if key not in TASK_LOCAL})
         facts = task.get("ansible.builtin.set_fact") or {}
         found.update({key: value for key, value in facts.items() if key != "cacheable"})
     return found
 
 
+def _releases(role: str) -> list[str]:
+    """The Debian releases whose own vars the role has (vars/Debian_NN.yml); 12 when none."""
+    return sorted(path.stem.removeprefix("Debian_") for path in (ROLES / role / "vars").glob("Debian_*.yml")) or ["12"]
+
+
 @functools.cache
-def _variables(role: str) -> dict:
+def _variables(role: str, release: str = "12") -> dict:
     found: dict = {}
     for name in ["common", role]:
         found.update(_yaml(ROLES / name / "defaults" / "main.yml"))
         found.update(_yaml(ROLES / name / "vars" / "main.yml"))
-        found.update(_yaml(ROLES / name / "vars" / "Debian_12.yml"))
+        found.update(_yaml(ROLES / name / "vars" / f"Debian_{release}.yml"))
         for path in sorted((ROLES / name / "tasks").glob("*.yml")):
             found.update(_task_variables(yaml.safe_load(path.read_text())))
     return _trusted(found)
 
 
-def _render(role: str, template: Path, overrides: dict) -> str:
-    templar = Templar(loader=DataLoader(), variables={**_variables(role), **CONTEXT, **overrides})
+def _render(role: str, template: Path, overrides: dict, release: str = "12") -> str:
+    templar = Templar(loader=DataLoader(), variables={**_variables(role, release), **CONTEXT, **overrides})
     # As the template action renders a file (its defaults: trim_blocks, no lstrip).
     return templar.template(trust_as_template(template.read_text()), escape_backslashes=False,
                             overrides={"trim_blocks": True, "lstrip_blocks": False})
@@ -243,21 +253,23 @@ def _harmless(template: Path, benign: str, hostile: str, payload: str, base: obj
     return None
 
 
-def _reaches(role: str, template: Path, overrides: dict, benign: str) -> bool:
+def _reaches(role: str, template: Path, overrides: dict, benign: str, release: str) -> bool:
     try:
-        return _render(role, template, overrides) != benign
+        return _render(role, template, overrides, release) != benign
     except AnsibleError:
         return True  # a value the file cannot take at all: every payload is tried on it
 
 
-CASES = [(role, name, value) for role in NAMES for name, value in _options(role)]
+# Once per Debian release whose own vars the role has (base's SSH algorithms).
+CASES = [(role, release, name, value) for role in NAMES for release in _releases(role) for name, value in _options(role)]
 
 
-@pytest.mark.parametrize(("role", "name", "value"), CASES, ids=[f"{case[0]}-{case[1]}" for case in CASES])
-def test_a_hostile_value_is_refused_or_harmless(role: str, name: str, value: object) -> None:
-    benign = {t: _render(role, t, {name: value}) for t in _templates(role)}
+@pytest.mark.parametrize(("role", "release", "name", "value"), CASES,
+                         ids=[f"{case[0]}-debian{case[1]}-{case[2]}" for case in CASES])
+def test_a_hostile_value_is_refused_or_harmless(role: str, release: str, name: str, value: object) -> None:
+    benign = {t: _render(role, t, {name: value}, release) for t in _templates(role)}
     # The files the option reaches (a marker in each of its strings changes them).
-    templates = [t for t in benign if any(_reaches(role, t, {name: marked}, benign[t])
+    templates = [t for t in benign if any(_reaches(role, t, {name: marked}, benign[t], release)
                                           for pair in _hostile(value, "zz") for marked in pair[1:])]
     if not templates:
         pytest.skip(f"{name} reaches no template of {role} (task arguments only)")
@@ -268,7 +280,7 @@ def test_a_hostile_value_is_refused_or_harmless(role: str, name: str, value: obj
             if _refused(role, name, bad):
                 continue
             for template in templates:
-                hostile = _render(role, template, {name: bad})
+                hostile = _render(role, template, {name: bad}, release)
                 if hostile == benign[template]:
                     continue
                 reached += 1
@@ -288,6 +300,17 @@ def test_the_environment_file_reads_back_every_secret_byte_for_byte() -> None:
     read = _shell_environment(text)
     assert read["DJANGO_DB_PASSWORD"] == secret
     assert read["EXTRA"] == secret
+
+
+def test_the_password_kept_while_it_changes_reads_back_byte_for_byte() -> None:
+    """The file the release's commands read after the environment while the database password changes."""
+    secret = "".join(chr(c) for c in range(33, 127)) + " é{#{{%"
+    template = ROLES / "release" / "templates" / "env.j2"
+    text = _render("release", template, {"__release_env_only": {"DJANGO_DB_PASSWORD": secret}})
+    read = _shell_environment(text)
+    assert read["DJANGO_DB_PASSWORD"] == secret
+    assert [line for line in text.splitlines() if line and not line.startswith("#")] == [
+        line for line in text.splitlines() if line.startswith("DJANGO_DB_PASSWORD=")], text
 
 
 def test_gunicorn_settings_read_back_as_given() -> None:
