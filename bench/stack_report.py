@@ -1,0 +1,86 @@
+"""docs/benchmarks.md's stack tables, from the figures of bench/stack.py (docs/benchmarks.json)."""
+
+from __future__ import annotations
+
+import json
+
+from docblock import write_block
+from runs import MODES
+from shell import ROOT
+
+RELEASES = {"bookworm": "12 (bookworm)", "trixie": "13 (trixie)"}
+
+
+def ratio(a: float, b: float) -> str:
+    return f"{a / b:.2f}x"
+
+
+def met(figure: float, target: float, unit: str) -> str:
+    shown = f"{figure:.2f}" if unit == "x" else f"{figure:.1f}"
+    return f"{shown}{unit} {'met' if figure <= target else 'missed'}"
+
+
+def report(r: dict) -> str:
+    floor_s = r["floor"]["seconds"]
+    ssh = r["first_converge"]["ssh"]["seconds"]
+    lines = [
+        f"Debian {RELEASES[r['distro']]} hosts, {r['machine']['cores']} cores, measured {r['machine']['date']} "
+        f"with ansible-core {r['machine']['ansible_core']}.",
+        "",
+        "### Converge, re-run, deploy, rollback (seconds, wall clock)",
+        "",
+        "| run | plain SSH | SSH pipelining | Mitogen " + r["machine"]["mitogen"] + " |",
+        "|---|---:|---:|---:|",
+    ]
+    for key, label in [("first_converge", "first converge of the site playbook (fresh host)"),
+                       ("noop", "no-op re-run"), ("deploy", "deploy.yml, code-only change"),
+                       ("rollback", "rollback.yml")]:
+        lines.append(f"| {label} | " + " | ".join(f"{r[key][m]['seconds']}" for m in MODES) + " |")
+    lines += [
+        "",
+        f"Install floor (fresh container, no Ansible): **{floor_s} s** = "
+        + " + ".join(f"{k} {v} s" for k, v in r["floor"]["steps"].items())
+        + f", for the {len(r['floor']['packages'])} packages the converge installed: "
+        + ", ".join(r["floor"]["packages"]) + ".",
+        "",
+        "| target | plain SSH | SSH pipelining | Mitogen |",
+        "|---|---:|---:|---:|",
+        "| first converge <= 2.5x the floor | "
+        + " | ".join(met(r["first_converge"][m]["seconds"] / floor_s, 2.5, "x") for m in MODES) + " |",
+        "| no-op re-run <= 20 s | " + " | ".join(met(r["noop"][m]["seconds"], 20, " s") for m in MODES) + " |",
+        "| code-only deploy <= 20 s | " + " | ".join(met(r["deploy"][m]["seconds"], 20, " s") for m in MODES) + " |",
+        "",
+        f"No-op re-run vs first converge (plain SSH): {ratio(r['noop']['ssh']['seconds'], ssh)}. Tasks in a no-op run: "
+        f"{r['noop']['ssh']['ok']} ok, {r['noop']['ssh']['changed']} changed.",
+        "",
+        "### Serving (wrk on the web host over loopback, 16 connections, 20 s)",
+        "",
+        "| what | requests/s | p50 (ms) | p99 (ms) | non-2xx | socket errors |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for label, f in r["serving"].items():
+        errors = f["connect_errors"] + f["read_errors"] + f["write_errors"] + f["timeouts"]
+        lines.append(f"| {label} | {f['rps']} | {f['p50_ms']:.1f} | {f['p99_ms']:.1f} | {f['non_2xx']} | {errors} |")
+    lines += ["", "### Memory after converge (idle; main process and its children)", "",
+              "| service | processes | RSS (MiB) | PSS (MiB) |", "|---|---:|---:|---:|"]
+    for unit, m in r["memory"].items():
+        lines.append(f"| {unit} | {m['processes']} | {m['rss_mib']} | {m['pss_mib']} |")
+    lines += ["", "### Zero downtime: a bounded load through nginx during each change", "",
+              "hey on the web host: 8 workers, each at most 50 requests/s, to the database page over HTTPS, "
+              "from 3 s before the change to 3 s after it; every answer but a 2xx counts as failed.", "",
+              "| change | what happened | requests | non-2xx | socket errors | p50 (ms) | p99 (ms) |",
+              "|---|---|---:|---:|---:|---:|---:|"]
+    for label, c in r["zero_downtime"].items():
+        errors = f"{c['socket_errors']}" + (f" ({'; '.join(c['errors'])})" if c.get("errors") else "")
+        lines.append(f"| {label} | {c['what']} | {c['requests']} | {c['non_2xx']} | {errors} | "
+                     f"{c['p50_ms']:.1f} | {c['p99_ms']:.1f} |")
+    hey = [c for label, c in r["zero_downtime"].items() if "wrk" not in label]
+    total_bad = sum(c["non_2xx"] + c["socket_errors"] for c in hey)
+    lines += ["", f"Failed requests over all changes (hey): **{total_bad}** (target 0)."]
+    return "\n".join(lines)
+
+
+def write_docs(results: dict) -> None:
+    (ROOT / "docs" / "benchmarks.json").write_text(json.dumps(results, indent=2) + "\n")
+    write_block(ROOT / "docs" / "benchmarks.md", "stack", "bench/stack.py", report(results))
+    print(report(results))
