@@ -38,6 +38,7 @@ from ansible.errors import AnsibleError
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.parsing.dataloader import DataLoader
 from ansible.template import Templar, trust_as_template
+from ansible_collections.webstack.django.plugins.filter.env_file import env_file
 from ansible_collections.webstack.django.plugins.plugin_utils import validate
 from ansible_collections.webstack.django.tests.unit.roles.test_every_option_is_checked import (
     NAMES,
@@ -126,18 +127,13 @@ def _trusted(value: object) -> object:
     return value
 
 
-# A task's vars that render the same template another way, for that task only:
-# rendered on their own below.
-TASK_LOCAL = {"__release_env_only"}
-
-
 def _task_variables(tasks: list) -> dict:
     """What the role's tasks compute on the way (set_fact, a task's vars), as written."""
     found: dict = {}
     for task in tasks or []:
         for key in ("block", "rescue", "always"):
             found.update(_task_variables(task.get(key)))
-        found.update({key: value for key, value in (task.get("vars") or {}).items() if key not in TASK_LOCAL})
+        found.update({key: value for key, value in (task.get("vars") or {}).items()})
         facts = task.get("ansible.builtin.set_fact") or {}
         found.update({key: value for key, value in facts.items() if key != "cacheable"})
     return found
@@ -202,10 +198,10 @@ def _refused(role: str, name: str, value: object) -> bool:
 
 def _shell_environment(text: str) -> dict[str, str]:
     """The environment file as /bin/sh reads it (systemd reads the same quoting)."""
-    with tempfile.NamedTemporaryFile("w", suffix=".env") as env_file:
-        env_file.write(text)
-        env_file.flush()
-        out = subprocess.run(["sh", "-c", 'set -a; . "$0"; env -0', env_file.name], capture_output=True, check=True, env={})
+    with tempfile.NamedTemporaryFile("w", suffix=".env") as written:
+        written.write(text)
+        written.flush()
+        out = subprocess.run(["sh", "-c", 'set -a; . "$0"; env -0', written.name], capture_output=True, check=True, env={})
     return dict(entry.split("=", 1) for entry in out.stdout.decode().split("\0") if "=" in entry)
 
 
@@ -239,7 +235,7 @@ def _harmless(template: Path, benign: str, hostile: str, payload: str, base: obj
     for old, new in zip(before, after, strict=True):
         if old != new and any(c in new and c not in old and c in payload for c in unsafe):
             return f"a character its syntax cannot quote ({unsafe!r}) reached the line {new[:80]!r}"
-    if template.name == "env.j2":
+    if template.name.startswith("env"):
         read, meant = _shell_environment(hostile), _shell_environment(benign)
         if len(read) != len(meant):
             return f"sh reads {len(read)} variables from it instead of {len(meant)}"
@@ -305,12 +301,11 @@ def test_the_environment_file_reads_back_every_secret_byte_for_byte() -> None:
 def test_the_password_kept_while_it_changes_reads_back_byte_for_byte() -> None:
     """The file the release's commands read after the environment while the database password changes."""
     secret = "".join(chr(c) for c in range(33, 127)) + " é{#{{%"
-    template = ROLES / "release" / "templates" / "env.j2"
-    text = _render("release", template, {"__release_env_only": {"DJANGO_DB_PASSWORD": secret}})
-    read = _shell_environment(text)
-    assert read["DJANGO_DB_PASSWORD"] == secret
-    assert [line for line in text.splitlines() if line and not line.startswith("#")] == [
-        line for line in text.splitlines() if line.startswith("DJANGO_DB_PASSWORD=")], text
+    template = ROLES / "release" / "templates" / "env.db-serving.j2"
+    text = _render("release", template, {"__release_db_serving_password": secret})
+    # sh sets PWD of its own.
+    assert {key: value for key, value in _shell_environment(text).items() if key != "PWD"} == {"DJANGO_DB_PASSWORD": secret}
+    assert env_file(text) == {"DJANGO_DB_PASSWORD": secret}
 
 
 def test_gunicorn_settings_read_back_as_given() -> None:

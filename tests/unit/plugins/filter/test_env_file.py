@@ -1,6 +1,6 @@
 # Copyright: webstack.django maintainers
 # MIT License (see LICENSE)
-"""The env_file filter reads an environment file as systemd and sh do."""
+"""The env_value filter quotes a value for an environment file; env_file reads one as systemd and sh do."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import subprocess
 import pytest
 from ansible.errors import AnsibleFilterError
 from ansible_collections.webstack.django.plugins.filter.env_file import env_file
+from ansible_collections.webstack.django.plugins.filter.env_value import env_value
 
 # Passwords from generators, and values meant to break a parser.
 VALUES = [
@@ -27,16 +28,9 @@ VALUES = [
 ]
 
 
-def quoted(value: str) -> str:
-    """A value as roles/release/templates/env.j2 writes it."""
-    for char in ("\\", '"', "`", "$"):
-        value = value.replace(char, "\\" + char)
-    return f'"{value}"'
-
-
 @pytest.mark.parametrize("value", VALUES)
-def test_reads_back_what_the_release_role_writes(value: str) -> None:
-    text = f"# Environment of shop\nDJANGO_DB_NAME=\"shop\"\nDJANGO_DB_PASSWORD={quoted(value)}\nLAST=\"1\"\n"
+def test_reads_back_what_env_value_writes(value: str) -> None:
+    text = f"# Environment of shop\nDJANGO_DB_NAME=\"shop\"\nDJANGO_DB_PASSWORD={env_value(value)}\nLAST=\"1\"\n"
     assert env_file(text) == {"DJANGO_DB_NAME": "shop", "DJANGO_DB_PASSWORD": value, "LAST": "1"}
 
 
@@ -44,7 +38,7 @@ def test_reads_back_what_the_release_role_writes(value: str) -> None:
 @pytest.mark.parametrize("value", VALUES)
 def test_reads_what_sh_reads(value: str, tmp_path) -> None:
     path = tmp_path / "env"
-    path.write_text(f"SECRET={quoted(value)}\n", encoding="utf-8")
+    path.write_text(f"SECRET={env_value(value)}\n", encoding="utf-8")
     read = subprocess.run(["sh", "-c", '. "$1"; printf %s "$SECRET"', "sh", str(path)],
                           capture_output=True, text=True, check=True).stdout
     assert read == value
@@ -75,3 +69,27 @@ def test_refuses_what_is_not_an_environment_file(text: str) -> None:
 def test_refuses_what_is_not_text() -> None:
     with pytest.raises(AnsibleFilterError, match="expects the file's text"):
         env_file(b"A=1")
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("plain", '"plain"'),
+    ("", '""'),
+    ('a"b', '"a\\"b"'),
+    ("$HOME `id` \\", '"\\$HOME \\`id\\` \\\\"'),
+    ("it's {{ x }} {# %", '"it\'s {{ x }} {# %"'),
+    (8, '"8"'),
+])
+def test_quotes_for_systemd_and_sh(value: object, expected: str) -> None:
+    assert env_value(value) == expected
+
+
+@pytest.mark.parametrize("value", ["two\nlines", "carriage\rreturn", "nul\x00byte"])
+def test_refuses_what_an_environment_file_cannot_carry(value: str) -> None:
+    with pytest.raises(AnsibleFilterError, match="cannot be carried"):
+        env_value(value)
+
+
+@pytest.mark.parametrize("value", [None, ["a"], {"a": "b"}])
+def test_refuses_what_is_not_one_value(value: object) -> None:
+    with pytest.raises(AnsibleFilterError, match="expects a string"):
+        env_value(value)
