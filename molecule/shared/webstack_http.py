@@ -11,7 +11,9 @@ turn, as a load balancer would).
                                           a new connection each time (as nginx does), pausing
                                           WEBSTACK_LOAD_PAUSE seconds (default 0.1) between
                                           requests, until STOPFILE exists; prints the counts
-                                          as JSON
+                                          as JSON; with WEBSTACK_FOLLOW=1 a permanent redirect
+                                          to https://NAME/version is followed on the same
+                                          address (SNI and Host NAME), counted under "redirected"
   webstack_http.py upload TEXT FILENAME   posts a note with an attachment through the page's form
 """
 
@@ -25,6 +27,7 @@ import ssl
 import sys
 import threading
 import time
+import urllib.parse
 import uuid
 from collections import Counter
 
@@ -32,6 +35,7 @@ SOCKET = os.environ.get("WEBSTACK_SOCKET", "/run/shop/gunicorn.sock")
 HOST = os.environ.get("WEBSTACK_HOST", "shop.example.test")
 TLS = [address for address in os.environ.get("WEBSTACK_TLS", "").split(",") if address]
 CA = os.environ.get("WEBSTACK_CA", "")
+FOLLOW = os.environ.get("WEBSTACK_FOLLOW") == "1"
 # A bounded load: it leaves the host's CPU to the deploy it runs beside.
 PAUSE = float(os.environ.get("WEBSTACK_LOAD_PAUSE", "0.1"))
 # nginx sets X-Forwarded-Proto itself; on the socket the client stands in for it.
@@ -50,22 +54,23 @@ class UnixConnection(http.client.HTTPConnection):
 
 
 class TLSConnection(http.client.HTTPConnection):
-    """TLS to an address, with SNI and certificate checks for HOST."""
+    """TLS to an address, with SNI and certificate checks for a name (HOST)."""
 
-    def __init__(self, address: str, timeout: float = 30.0) -> None:
+    def __init__(self, address: str, name: str = HOST, timeout: float = 30.0) -> None:
         super().__init__(address, 443, timeout=timeout)
+        self.name = name
         self.context = ssl.create_default_context(cafile=CA or None)
 
     def connect(self) -> None:
         raw = socket.create_connection((self.host, self.port), self.timeout)
-        self.sock = self.context.wrap_socket(raw, server_hostname=HOST)
+        self.sock = self.context.wrap_socket(raw, server_hostname=self.name)
 
 
 def request(method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None,
-            address: str = ""):
-    conn = TLSConnection(address or TLS[0]) if TLS else UnixConnection(SOCKET)
+            address: str = "", name: str = HOST):
+    conn = TLSConnection(address or TLS[0], name) if TLS else UnixConnection(SOCKET)
     try:
-        conn.request(method, path, body=body, headers={**HEADERS, **(headers or {})})
+        conn.request(method, path, body=body, headers={**HEADERS, "Host": name, **(headers or {})})
         response = conn.getresponse()
         return response.status, dict(response.getheaders()), response.read()
     finally:
@@ -83,6 +88,8 @@ def load(stopfile: str, clients: int = 4) -> None:
     revisions: Counter[str] = Counter()
     # Answers (2xx) per address, when there are several.
     answered: Counter[str] = Counter()
+    # Redirects followed (WEBSTACK_FOLLOW), by the name they led to.
+    redirected: Counter[str] = Counter()
     # The revisions answering first and last, and how often the answer changed.
     seen = {"first": "", "last": "", "switches": 0}
     lock = threading.Lock()
@@ -96,7 +103,14 @@ def load(stopfile: str, clients: int = 4) -> None:
             address = TLS[turn % len(TLS)] if TLS else ""
             turn += 1
             try:
-                status, _, body = request("GET", "/version", address=address)
+                status, headers, body = request("GET", "/version", address=address)
+                if FOLLOW and status in (301, 308) and TLS:
+                    target = urllib.parse.urlsplit(headers.get("Location", ""))
+                    if target.scheme != "https" or target.path != "/version" or not target.hostname:
+                        raise ValueError(f"redirect to {headers.get('Location')!r}")
+                    status, _, body = request("GET", "/version", address=address, name=target.hostname)
+                    with lock:
+                        redirected[target.hostname] += 1
                 revision = json.loads(body).get("revision", "?") if status == 200 else None
                 started_event.set()
                 with lock:
@@ -133,6 +147,7 @@ def load(stopfile: str, clients: int = 4) -> None:
                 "revisions": revisions,
                 **seen,
                 "answered": answered,
+                "redirected": redirected,
                 "seconds": round(time.monotonic() - started, 1),
             }
         )

@@ -163,9 +163,9 @@ def test_database_password_rotation_under_load_fails_no_request(client: Host, ad
     assert counts["last"] == after[WEB[0]], counts
     # The password changed once, for both hosts, between their stop and start.
     changes = [part for part in run.stdout.split("TASK [")
-               if part.startswith("webstack.django.release : Password | Set the password of the app's role")]
+               if part.startswith("webstack.django.release : Password | Set (or only ask about) the password")]
     assert sum(part.count("changed: [") for part in changes) == 1, changes
-    stops = task_results(run.stdout, "Switch | Stop the app server (its socket holds new connections)")
+    stops = task_results(run.stdout, "Password | Stop the app server (its socket holds new connections)")
     assert [part.count("changed: [") for part in stops] == [2], stops
     # The database takes the new password and refuses the old one; each web host's app reads it back whole.
     assert (db_login(ROTATED), db_login("test-only-cluster-password")) == (0, 2)
@@ -219,7 +219,7 @@ def test_a_new_password_whose_release_fails_goes_back_everywhere(client: Host, a
     assert_no_failures(counts, least=20)
     # The database had the new password for a moment, and has the old one again.
     changes = [part for part in run.stdout.split("TASK [")
-               if part.startswith("webstack.django.release : Password | Set the password of the app's role")]
+               if part.startswith("webstack.django.release : Password | Set (or only ask about) the password")]
     assert sum(part.count("changed: [") for part in changes) == 2, changes
     assert (db_login(serving), db_login(REFUSED)) == (0, 2)
     for name in WEB:

@@ -103,6 +103,9 @@ CASES: dict[str, tuple[dict, list[str]]] = {
                               ["gunicorn_wsgi_app", "module.path:callable"]),
     "a health path without a slash": ({"release_health_path": "healthz"}, ["release_health_path", "URL path"]),
     "a domain with a space": ({"webstack_domains": ["shop example.test"]}, ["shop example.test"]),
+    "a redirect from the site's own name": ({"webstack_redirect_domains": ["shop.example.test"]},
+                                            ["nginx_redirect_domains (webstack_redirect_domains) names shop.example.test",
+                                             "which nginx_domains (webstack_domains) names too"]),
     "a static URL without its slash": ({"nginx_static_url": "/static"}, ["nginx_static_url", "URL prefix"]),
     "a read timeout of zero": ({"nginx_proxy_read_timeout": 0}, ["nginx_proxy_read_timeout", "less than 1"]),
     "a quote in the CSP": ({"nginx_content_security_policy": "default-src 'self'\" always; add_header X 1"},
@@ -112,6 +115,8 @@ CASES: dict[str, tuple[dict, list[str]]] = {
     "one role's app root": ({"python_app_root": "/opt/shop"},
                             ["app_root", "python_app_root is '/opt/shop'", "webstack_app_root"]),
     "two installers": ({"python_installer": "pip"}, ["installer", "python_installer is 'pip'", "release_installer is 'uv'"]),
+    "one role's names": ({"release_domains": ["other.example.test"]},
+                         ["domains: the roles disagree", "release_domains is", "other.example.test", "webstack_domains once"]),
     "one role's socket": ({"gunicorn_socket_path": "/run/shop/other.sock"}, ["app_socket", "gunicorn_socket_path"]),
     "two ports for one database": ({"postgresql_port": 5433}, ["db_port", "postgresql_port is '5433'", "release_db_port"]),
 }

@@ -74,6 +74,8 @@ CONTEXT = {
     "__nginx_version": "1.22.1",
     "__nginx_live_stat": {"stat": {"exists": True}},
     "groups": {"all": ["web1"], "webservers": ["web1"], "dbservers": ["web1"]},
+    # The site's name, which the preflight requires.
+    "webstack_domains": ["shop.example.com"],
 }
 
 # The syntax of each file, where it cannot quote some characters (validate._UNSAFE_FOR).
@@ -218,6 +220,7 @@ def _options(role: str) -> list[tuple[str, object]]:
         value = SAMPLES.get(name, variables.get(name))
         if isinstance(value, str) and "{{" in value:
             value = "/srv/shop" if value.startswith("{{ webstack_app_root") or "_root" in name else "shop"
+            value = [value] if spec.get("type") == "list" else value
         if value in (None, "", [], {}):
             value = {"list": ["shop"], "dict": {"SHOP": "shop"}}.get(spec.get("type"), "shop")
         found.append((name, copy.deepcopy(value)))

@@ -1,0 +1,75 @@
+"""The site's name changes through the site playbook, under load on the old name,
+its redirects followed, so that the new name is loaded from the moment a host sends
+there: the certificate covers both names before nginx serves the new one, ALLOWED_HOSTS
+carries both, and no request fails.
+
+Runs last (file order): the cluster keeps the new name. One release runs it
+(docs/testing.md): the code is the same on both.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+import webstack_test
+from testinfra.host import Host
+from webstack_test import assert_no_failures
+
+WEB = ["webstack-cluster-web1", "webstack-cluster-web2"]
+ACME = "webstack-cluster-acme"
+ROOT_CA = "/var/tmp/pebble-root.pem"
+ROOT = "/srv/shop"
+OLD = ["shop.example.test", "www.shop.example.test"]
+NEW = "store.example.test"
+SPLIT = os.environ.get("WEBSTACK_CASES", "split") != "all"
+
+testinfra_hosts = [webstack_test.container(name) for name in WEB]
+
+
+def https(client: Host, address: str, path: str, name: str) -> dict:
+    return json.loads(client.check_output(
+        f"WEBSTACK_TLS={address} WEBSTACK_HOST={name} WEBSTACK_CA={ROOT_CA} python3 {webstack_test.HTTP_HELPER} get {path}"))
+
+
+def certificate_names(client: Host, address: str, name: str) -> list[str]:
+    """The names of the certificate a host serves for a name, checked against pebble's root."""
+    text = client.check_output(
+        f"echo | openssl s_client -connect {address}:443 -servername {name} -CAfile {ROOT_CA} "
+        "-verify_return_error 2>/dev/null | openssl x509 -noout -ext subjectAltName")
+    return sorted(part.strip().removeprefix("DNS:") for part in text.splitlines()[1].split(","))
+
+
+@pytest.mark.skipif(SPLIT and webstack_test.DISTRO != "trixie", reason="runs on Debian 13 (docs/testing.md)")
+def test_a_domain_change_under_load_fails_no_request(client: Host) -> None:
+    addresses = {name: client.check_output(f"getent hosts {name} | cut -d' ' -f1") for name in WEB}
+    assert all(certificate_names(client, addresses[name], OLD[0]) == sorted(OLD) for name in WEB)
+    both = ",".join(addresses.values())
+    with webstack_test.load(webstack_test.container(ACME),
+                            {"WEBSTACK_TLS": both, "WEBSTACK_HOST": OLD[0], "WEBSTACK_CA": ROOT_CA,
+                             "WEBSTACK_FOLLOW": "1"}) as counts:
+        run = webstack_test.playbook(Path(os.environ["MOLECULE_SCENARIO_DIRECTORY"]) / "converge.yml",
+                                     webstack_domains=[NEW], webstack_redirect_domains=OLD)
+    print(f"domain change: {counts}")
+    assert run.returncode == 0, webstack_test.output(run)[-3000:]
+    assert_no_failures(counts, least=20)
+    # The old name answered until nginx redirected it, then the new one, on both hosts.
+    assert set(counts["redirected"]) == {NEW}, counts
+    assert 0 < counts["redirected"][NEW] < counts["requests"], counts
+    assert set(counts["answered"]) == set(addresses.values()), counts
+    for name, address in addresses.items():
+        assert certificate_names(client, address, NEW) == sorted([NEW, *OLD]), name
+        answer = https(client, address, "/healthz", NEW)
+        assert answer["status"] == 200 and json.loads(answer["body"])["database"] == "ok", (name, answer)
+        for old in OLD:
+            answer = https(client, address, "/notes/?page=2", old)
+            assert (answer["status"], answer["headers"].get("Location")) == (301, f"https://{NEW}/notes/?page=2"), answer
+            assert "max-age=" in answer["headers"].get("Strict-Transport-Security", ""), answer
+            plain = client.check_output("curl -s -o /dev/null -w '%{http_code} %{redirect_url}' "
+                                        f"--resolve {old}:80:{address} http://{old}/version")
+            assert plain == f"301 https://{NEW}/version", (name, old, plain)
+        allowed = webstack_test.host(name).check_output(
+            f"sh -c '. {ROOT}/shared/env; printf %s \"$DJANGO_ALLOWED_HOSTS\"'")
+        assert sorted(allowed.split(",")) == sorted([NEW, *OLD]), (name, allowed)
