@@ -166,7 +166,8 @@ def test_database_password_rotation_under_load_fails_no_request(client: Host, ad
                if part.startswith("webstack.django.release : Password | Set (or only ask about) the password")]
     assert sum(part.count("changed: [") for part in changes) == 1, changes
     stops = task_results(run.stdout, "Password | Stop the app server (its socket holds new connections)")
-    assert [part.count("changed: [") for part in stops] == [2], stops
+    # Once, on both hosts at once (the task of going back with a failed host is skipped).
+    assert [count for count in (part.count("changed: [") for part in stops) if count] == [2], stops
     # The database takes the new password and refuses the old one; each web host's app reads it back whole.
     assert (db_login(ROTATED), db_login("test-only-cluster-password")) == (0, 2)
     for name in WEB:
