@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ansible.plugins.loader import init_plugin_loader
-from ansible.utils.collection_loader import AnsibleCollectionConfig
+try:
+    from ansible.plugins.loader import init_plugin_loader
+    from ansible.utils.collection_loader import AnsibleCollectionConfig
+except ImportError:  # ansible-test's module tests see only module_utils, and render no template
+    init_plugin_loader = None
 
-if not AnsibleCollectionConfig.collection_finder:
+if init_plugin_loader is not None and not AnsibleCollectionConfig.collection_finder:
     # tests/unit/conftest.py in ansible_collections/webstack/django: the collections path.
     init_plugin_loader([str(Path(__file__).parents[4])])

@@ -135,7 +135,7 @@ def _task_variables(tasks: list) -> dict:
     for task in tasks or []:
         for key in ("block", "rescue", "always"):
             found.update(_task_variables(task.get(key)))
-        found.update({key: value for key, value in (task.get("vars") or {}).items()})
+        found.update(task.get("vars") or {})
         facts = task.get("ansible.builtin.set_fact") or {}
         found.update({key: value for key, value in facts.items() if key != "cacheable"})
     return found
