@@ -165,6 +165,16 @@ def app_variant(tmp_path: Path, name: str, edit: tuple[str, str, str] | None = N
     return dest
 
 
+def committed(project: Path) -> str:
+    """The project made a git work tree of its own with everything committed; its commit."""
+    env = {"GIT_AUTHOR_NAME": "test", "GIT_AUTHOR_EMAIL": "test@example.test", "GIT_COMMITTER_NAME": "test",
+           "GIT_COMMITTER_EMAIL": "test@example.test", "HOME": str(project), "PATH": os.environ["PATH"]}
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "release"]):
+        subprocess.run(["git", "-C", str(project), *args], check=True, env=env, capture_output=True)
+    return subprocess.run(["git", "-C", str(project), "rev-parse", "HEAD"], check=True, env=env, capture_output=True,
+                          text=True).stdout.strip()
+
+
 def app_with_migration(tmp_path: Path) -> Path:
     """examples/app with a new field and its (backward-compatible) migration."""
     field = "    created = models.DateTimeField(auto_now_add=True)\n"

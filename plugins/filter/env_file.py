@@ -14,8 +14,8 @@ description:
     C(EnvironmentFile=) and C(sh) reads assignments, that is C(KEY=value) lines, C(#) and C(;) comments, values in
     double quotes (where C(\\) escapes C(\\), C("), C(`), C($) and a newline), in single quotes (taken as they
     are) or bare, and a line ending in C(\\) continued on the next.
-  - The release role reads with it the database password the app serves with, to keep it while the database
-    changes to a new one.
+  - The release role reads with it the C(DATABASE_URL) the app serves with, to keep its password while the
+    database changes to a new one.
 options:
   _input:
     description: The file's text.
@@ -30,9 +30,9 @@ EXAMPLES = r"""
   register: __env
   no_log: true
 
-- name: Note its database password
+- name: Note its database URL
   ansible.builtin.set_fact:
-    __serving_password: "{{ (__env.content | b64decode | webstack.django.env_file).DJANGO_DB_PASSWORD | default('') }}"
+    __serving_url: "{{ (__env.content | b64decode | webstack.django.env_file).DATABASE_URL | default('') }}"
   no_log: true
 """
 

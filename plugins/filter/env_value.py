@@ -22,10 +22,10 @@ options:
 """
 
 EXAMPLES = r"""
-- name: Write the app's database password
+- name: Write the app's secret key
   ansible.builtin.copy:
-    content: "DJANGO_DB_PASSWORD={{ db_password | webstack.django.env_value }}\n"
-    dest: /srv/shop/shared/env.db
+    content: "DJANGO_SECRET_KEY={{ secret_key | webstack.django.env_value }}\n"
+    dest: /srv/shop/shared/env.key
     mode: "0640"
   no_log: true
 """

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -94,21 +95,13 @@ TEMPLATES = [
     },
 ]
 
-# PostgreSQL from DJANGO_DB_* (the release role writes them); SQLite only for
-# a DEBUG run on a laptop.
-if "DJANGO_DB_NAME" in os.environ or not DEBUG:
+# PostgreSQL from DATABASE_URL (the release role writes it); SQLite only for a
+# DEBUG run on a laptop.
+if "DATABASE_URL" in os.environ or not DEBUG:
     DATABASES = {
-        "default": {
-            "ENGINE": "django.db.backends.postgresql",
-            "NAME": env("DJANGO_DB_NAME"),
-            "USER": env("DJANGO_DB_USER", ""),
-            "PASSWORD": env("DJANGO_DB_PASSWORD", ""),
-            "HOST": env("DJANGO_DB_HOST", ""),
-            "PORT": env("DJANGO_DB_PORT", ""),
-            "CONN_MAX_AGE": int(env("DJANGO_DB_CONN_MAX_AGE", "60")),
-            "CONN_HEALTH_CHECKS": True,
-            "OPTIONS": {"sslmode": env("DJANGO_DB_SSLMODE", "prefer")},
-        }
+        "default": dj_database_url.parse(
+            env("DATABASE_URL"), conn_max_age=int(env("DJANGO_DB_CONN_MAX_AGE", "60")), conn_health_checks=True
+        )
     }
 else:
     DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": BASE_DIR / "db.sqlite3"}}
@@ -128,8 +121,9 @@ USE_I18N = True
 USE_TZ = True
 
 # Static files get content-hashed names (site.3f2a….css) so the web server can
-# cache them forever. Each release has its own static root, BASE_DIR/static,
-# where the running code also finds its manifest (staticfiles.json).
+# cache them forever. Each release has its own static root: the release role
+# gives manage.py the release's, and the app server current/static, where the
+# running code finds its manifest (staticfiles.json).
 STATIC_URL = env("DJANGO_STATIC_URL", "/static/")
 STATIC_ROOT = Path(env("DJANGO_STATIC_ROOT", str(BASE_DIR / "static")))
 MEDIA_URL = env("DJANGO_MEDIA_URL", "/media/")

@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import pytest
 import webstack_test
@@ -83,8 +84,7 @@ def test_web_hosts_reach_the_database_over_the_network_with_scram(addresses: dic
     assert {fields[3].split("/")[0] for fields in remote} == {addresses[name] for name in WEB}, remote
     assert sql("SELECT rolpassword LIKE 'SCRAM-SHA-256$%' FROM pg_authid WHERE rolname = 'shop'") == "t"
     for name in WEB:
-        env = webstack_test.host(name).file(f"{ROOT}/shared/env").content_string
-        assert f"DJANGO_DB_HOST={addresses[DB]}" in env.replace('"', "").replace("'", ""), env
+        assert database_url(name)["host"] == addresses[DB], name
     # The connections the app holds come from the web hosts, over TLS.
     connected = sql("SELECT DISTINCT host(client_addr) || ' ' || ssl FROM pg_stat_activity "
                     "JOIN pg_stat_ssl USING (pid) WHERE datname = 'shop' AND client_addr IS NOT NULL")
@@ -184,8 +184,14 @@ def db_login(password: str) -> int:
                           capture_output=True, text=True, check=False).returncode
 
 
+def database_url(name: str) -> dict:
+    """The parts of the DATABASE_URL a web host's app reads."""
+    url = urlsplit(webstack_test.host(name).check_output(f"sh -c '. {ROOT}/shared/env; printf %s \"$DATABASE_URL\"'"))
+    return {"host": url.hostname, "user": unquote(url.username or ""), "password": unquote(url.password or "")}
+
+
 def served_password(name: str) -> str:
-    return webstack_test.host(name).check_output(f"sh -c '. {ROOT}/shared/env; printf %s \"$DJANGO_DB_PASSWORD\"'")
+    return database_url(name)["password"]
 
 
 def test_a_new_password_one_host_at_a_time_is_refused_before_any_change(addresses: dict[str, str]) -> None:

@@ -144,7 +144,7 @@ def test_media_is_served_without_listing(host: Host, client: Host) -> None:
 # Files just outside each prefix's directory, and a line each of them holds.
 OUTSIDE = {
     "/static/": ("../webstack_example/settings.py", "INSTALLED_APPS"),
-    "/media/": ("../env", "DJANGO_DB_PASSWORD"),
+    "/media/": ("../env", "DATABASE_URL"),
     "/.well-known/acme-challenge/": ("../../../../etc/passwd", "root:x:0:0"),
 }
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import subprocess
 import time
 from pathlib import Path
@@ -21,6 +22,7 @@ from webstack_test import HTTP_HELPER as HELPER
 from webstack_test import assert_no_failures, assert_refused, changed
 
 SCENARIO = Path(os.environ["MOLECULE_SCENARIO_DIRECTORY"])
+PROJECT = SCENARIO.parent.parent
 EPHEMERAL = Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"])
 NAME = webstack_test.container("webstack-release")
 ROOT = "/srv/shop"
@@ -127,6 +129,25 @@ def test_secrets_are_private(app: Host, first_secret_key: str) -> None:
     assert key not in journal and DB_PASSWORD not in journal
 
 
+def test_the_app_reads_the_ecosystems_names(app: Host, first_secret_key: str) -> None:
+    """DATABASE_URL (read here by dj-database-url), DJANGO_SECRET_KEY beside its _FILE, DJANGO_DEBUG, and the
+    static root the app server itself sees (its manifest's)."""
+    code = ("import json, os; from django.conf import settings; db = settings.DATABASES['default']; "
+            "print(json.dumps({'db': [db['NAME'], db['USER'], db['PASSWORD'], db['OPTIONS']], "
+            "'key': os.environ['DJANGO_SECRET_KEY'], 'debug': [os.environ['DJANGO_DEBUG'], settings.DEBUG], "
+            "'cookies': [settings.SESSION_COOKIE_SECURE, settings.CSRF_COOKIE_SECURE, settings.SECURE_SSL_REDIRECT]}))")
+    # Django 5.2's shell first says what it imported: the JSON is the last line.
+    seen = json.loads(app.check_output(f"{MANAGE} shell -c \"{code}\"").splitlines()[-1])
+    assert seen["db"] == ["shop", "shop", DB_PASSWORD, {"sslmode": "prefer"}], seen["db"][:2]
+    assert seen["key"] == first_secret_key
+    assert seen["debug"] == ["False", False]
+    assert seen["cookies"] == [True, True, True]
+    pid = app.check_output("systemctl show -p MainPID --value gunicorn-shop.service")
+    environ = dict(line.split("=", 1) for line in app.check_output(f"tr '\\0' '\\n' < /proc/{pid}/environ").splitlines())
+    assert environ["DJANGO_STATIC_ROOT"] == f"{ROOT}/current/static"
+    assert app.file(f"{ROOT}/current/static/staticfiles.json").exists
+
+
 def test_static_files_have_hashed_names(app: Host) -> None:
     page = get(app, "/")
     assert page["status"] == 200, page
@@ -226,6 +247,25 @@ def test_rollback_under_load(app: Host) -> None:
     assert all(entry["by"] for entry in last)
 
 
+def test_a_rollback_sticks_until_another_revision_is_asked_for(app: Host, tmp_path: Path) -> None:
+    """After a rollback, shipping the revision it replaced (the same source again, as a site run for a firewall
+    change would) keeps the rolled-back release; release_unpin ships it."""
+    newer = version(app)["revision"]
+    run = playbook("rollback.yml")
+    assert run.returncode == 0, run.stdout[-3000:]
+    rolled_back = version(app)["revision"]
+    assert rolled_back != newer
+    source = str(webstack_test.app_with_migration(tmp_path))
+    run = playbook("deploy.yml", webstack_source_path=source)
+    assert run.returncode == 0, webstack_test.output(run)[-3000:]
+    assert f"A rollback went from {newer} back to {rolled_back}: {rolled_back} stays live" in webstack_test.output(run)
+    assert version(app)["revision"] == rolled_back
+    run = playbook("deploy.yml", webstack_source_path=source, release_unpin=True)
+    assert run.returncode == 0, webstack_test.output(run)[-3000:]
+    assert version(app)["revision"] == newer
+    assert not app.file(f"{ROOT}/shared/rollback-pin.json").exists
+
+
 def test_code_that_fails_to_import_never_goes_live(app: Host, tmp_path: Path) -> None:
     serving = version(app)["revision"]
     broken = webstack_test.app_variant(tmp_path, "broken-import", (
@@ -276,6 +316,36 @@ def test_failing_health_check_is_switched_back(app: Host, tmp_path: Path) -> Non
     print(f"failing health check, switched back: {counts}")
     assert_no_failures(counts)
     assert counts["last"] == serving, counts
+
+
+def test_a_source_directory_in_git_is_named_by_its_commit(app: Host, tmp_path: Path) -> None:
+    project = webstack_test.app_variant(tmp_path, "committed")
+    commit = webstack_test.committed(project)
+    before = version(app)["revision"]
+    run = playbook("deploy.yml", webstack_source_path=str(project))
+    assert run.returncode == 0, webstack_test.output(run)[-3000:]
+    assert version(app)["revision"] == commit[:12]
+    assert f"serves release {commit[:12]}, which replaced {before}" in webstack_test.output(run)
+
+
+def test_a_release_whose_page_fails_is_switched_back_quoting_its_traceback(app: Host, tmp_path: Path) -> None:
+    """The health path answers 200, / answers 500 (a template that is missing, as a missing manifest entry
+    would be): the smoke path fails the release, and the message quotes the app's traceback from the journal."""
+    serving = version(app)["revision"]
+    page = 'return render(request, "notes/index.html", {"form": form, "notes": notes, "revision": revision()})'
+    missing = 'return render(request, "notes/no_such_page.html", {"form": form})'
+    broken = webstack_test.app_variant(tmp_path, "broken-page", ("notes/views.py", page, missing))
+    with webstack_test.load(NAME) as counts:
+        run = playbook("deploy.yml", webstack_source_path=str(broken))
+    output = webstack_test.output(run)
+    print(f"broken page, switched back: {counts}")
+    assert run.returncode != 0
+    assert "Ask the smoke paths" in output and "GET / (Host shop.example.test) answered 500" in output, output[-3000:]
+    assert "Switched back" in output
+    assert "The app's journal: Internal Server Error: / | Traceback (most recent call last):" in output, output[-3000:]
+    assert "TemplateDoesNotExist: notes/no_such_page.html" in output, output[-3000:]
+    assert version(app)["revision"] == serving
+    assert_no_failures(counts)
 
 
 def test_git_source_with_deploy_key(app: Host) -> None:
@@ -371,6 +441,39 @@ def test_app_server_settings_that_break_the_app_are_put_back(app: Host, case: st
     assert again.returncode == 0 and webstack_test.changed(again, NAME) == 0, webstack_test.output(again)[-3000:]
 
 
+# A password from a generator, kept !unsafe as in a vault.
+ADMIN_PASSWORD = "Admin p4ss $\"'`{#{{% end"
+
+
+def manage(tmp_path: Path, cmd: object) -> subprocess.CompletedProcess[str]:
+    """The collection's manage playbook, its secret in an extra-vars file as a vault would give it."""
+    secrets = tmp_path / "manage.yml"
+    quoted = ADMIN_PASSWORD.replace("'", "''")
+    secrets.write_text(f"manage_environment: {{DJANGO_SUPERUSER_PASSWORD: !unsafe '{quoted}'}}\n", encoding="utf-8")
+    return webstack_test.playbook(PROJECT / "playbooks" / "manage.yml", "-e", f"@{secrets}", cmd=cmd)
+
+
+def test_a_management_command_from_the_controller(app: Host, tmp_path: Path) -> None:
+    """createsuperuser --noinput through the manage playbook, its password only in the environment; the same
+    environment then logs the admin in."""
+    run = manage(tmp_path, "createsuperuser --noinput --username admin --email admin@example.test")
+    assert run.returncode == 0, webstack_test.output(run)[-3000:]
+    run = manage(tmp_path, ["shell", "-c", "import os; from django.contrib.auth import authenticate; "
+                            "print('login', authenticate(username='admin', "
+                            "password=os.environ['DJANGO_SUPERUSER_PASSWORD']) is not None)"])
+    assert run.returncode == 0 and "login True" in run.stdout, webstack_test.output(run)[-3000:]
+    assert not app.file("/run/webstack-manage-shop.env").exists
+    failed = manage(tmp_path, "migrate no_such_app")
+    assert failed.returncode != 0
+    assert "manage.py migrate exited with 1" in webstack_test.output(failed), webstack_test.output(failed)[-2000:]
+
+
+def test_the_logs_from_the_controller(app: Host) -> None:
+    run = webstack_test.playbook(PROJECT / "playbooks" / "logs.yml", webstack_log_lines=20)
+    assert run.returncode == 0, webstack_test.output(run)[-3000:]
+    assert "gunicorn-shop" in run.stdout, run.stdout[-2000:]
+
+
 def test_no_secret_in_any_log(app: Host, first_secret_key: str) -> None:
     key = app.file(f"{ROOT}/shared/secret_key").content_string.strip()
     assert key == first_secret_key, "the generated secret key was replaced"
@@ -379,3 +482,6 @@ def test_no_secret_in_any_log(app: Host, first_secret_key: str) -> None:
     assert outputs
     assert DB_PASSWORD not in text
     assert key not in text
+    # The admin's password (test_a_management_command_from_the_controller), in no log of the host either.
+    assert ADMIN_PASSWORD not in text
+    assert app.run(f"grep -rlF {shlex.quote(ADMIN_PASSWORD)} /var/log /run/log").stdout == ""

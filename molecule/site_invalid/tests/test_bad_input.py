@@ -155,6 +155,40 @@ def test_bad_input_is_refused_before_any_change(bare: Host, case: str) -> None:
     assert "/etc" not in after, f"{case} changed the host: {after}"
 
 
+# A project's own word on its Python, one file per release (split as the cases above).
+PYTHON_CASES = {
+    "runtime.txt": ("python-3.10.12\n", "runtime.txt asks for Python 3.10 ('python-3.10.12')"),
+    "pyproject.toml": ('[project]\nname = "shop"\nrequires-python = ">=3.14"\n', "requires-python is '>=3.14'"),
+}
+MINE_PYTHON = [name for index, name in enumerate(PYTHON_CASES)
+               if not SPLIT or index % 2 == (0 if webstack_test.DISTRO == "bookworm" else 1)]
+
+
+@pytest.mark.parametrize("name", MINE_PYTHON, ids=MINE_PYTHON)
+def test_a_project_that_asks_for_another_python_is_refused(bare: Host, tmp_path: Path, name: str) -> None:
+    """What the project's file asks for, against the host's Debian Python, before any change."""
+    text, expected = PYTHON_CASES[name]
+    project = webstack_test.app_variant(tmp_path, "asks-for-python")
+    (project / name).write_text(text, encoding="utf-8")
+    before = bare.run(SNAPSHOT).stdout
+    run = webstack_test.playbook(SCENARIO / "apply.yml", webstack_source_path=str(project))
+    assert_refused(run, NAME, ["release_python_check: false", expected, "makes the release's virtualenv with Debian's Python"])
+    assert bare.run(SNAPSHOT).stdout == before
+
+
+@pytest.mark.skipif(SPLIT and webstack_test.DISTRO != "trixie", reason="runs on Debian 13 (docs/testing.md)")
+def test_uncommitted_changes_are_refused(bare: Host, tmp_path: Path) -> None:
+    """A source directory in a git work tree ships its commit: an edit not committed is refused before any change."""
+    project = webstack_test.app_variant(tmp_path, "edited")
+    commit = webstack_test.committed(project)
+    (project / "notes" / "views.py").write_text((project / "notes" / "views.py").read_text() + "# not committed\n")
+    before = bare.run(SNAPSHOT).stdout
+    run = webstack_test.playbook(SCENARIO / "apply.yml", webstack_source_path=str(project))
+    assert_refused(run, NAME, [f"at commit {commit[:12]}", "1 path(s) below it differ from that commit: notes/views.py",
+                               "release_allow_dirty: true"])
+    assert bare.run(SNAPSHOT).stdout == before
+
+
 def test_the_cases_cover_every_role() -> None:
     named = " ".join(word for _, expected in CASES.values() for word in expected)
     for prefix in ("base_", "postgresql_", "python_", "gunicorn_", "release_", "nginx_"):
