@@ -67,10 +67,12 @@ lint: venv $(COLLECTIONS)/ansible_collections/webstack/django
 	  --vault-password-file <(echo example) >/dev/null
 
 host-tools:
-	@command -v debootstrap >/dev/null || { \
+	@missing=""; command -v debootstrap >/dev/null || missing="debootstrap"; \
+	command -v ssh >/dev/null || missing="$$missing openssh-client"; \
+	[ -z "$$missing" ] || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q debootstrap >/dev/null; \
-	  else echo "debootstrap is needed to build test images: apt-get install debootstrap" >&2; exit 1; fi; }
+	    apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing >/dev/null; \
+	  else echo "the tests need$$missing: apt-get install$$missing" >&2; exit 1; fi; }
 
 docker:
 	tests/docker-engine.sh
