@@ -40,7 +40,8 @@ def index(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    """200 when the database answers a query, 503 when it does not."""
+    """The health contract (README, "The health contract"): 200 when the database answers a query, 503 when it
+    does not, with the release's revision so the gate knows the new workers answer."""
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -121,6 +122,12 @@ def test_rolling_deploy_keeps_the_site_answering(client: Host, addresses: dict[s
     migrations = task_results(run.stdout, "Prepare | Apply migrations")
     assert sum(part.count("changed: [") for part in migrations) == 1, migrations
     assert sql("SELECT count(*) FROM django_migrations WHERE app = 'notes' AND name = '0002_note_pinned'") == "1"
+    # The deploy ends as a browser would: each nginx served the first page and the hashed stylesheet it references.
+    for name in WEB:
+        served = re.search(rf"{re.escape(webstack_test.container(name))}: https://\S+/ answered 200, and "
+                           r"(/static/notes/site\.[0-9a-f]{12}\.css) 200\.", webstack_test.output(run))
+        assert served, webstack_test.output(run)[-3000:]
+    print(f"deploy check: {served.group(0)}")
 
 
 # A database password from a generator, with every character that breaks a

@@ -247,12 +247,30 @@ def test_rollback_under_load(app: Host) -> None:
     assert all(entry["by"] for entry in last)
 
 
+def vaulted_secrets(directory: Path) -> Path:
+    """The inventory's secrets as the README has them (ansible-vault encrypt_string), under a vault password that the
+    run is not given: any task that reads one fails with "no vault secrets"."""
+    secret = directory / "vault-password"
+    secret.write_text("a password this run is not given\n")
+    lines = []
+    for name in ("webstack_db_password", "webstack_secret_key"):
+        encrypted = subprocess.run(["ansible-vault", "encrypt_string", "--vault-password-file", str(secret),
+                                    "--name", name, f"secret of {name}"],
+                                   check=True, capture_output=True, text=True).stdout
+        lines.append(encrypted)
+    path = directory / "vaulted.yml"
+    path.write_text("".join(lines))
+    secret.unlink()
+    return path
+
+
 def test_a_rollback_sticks_until_another_revision_is_asked_for(app: Host, tmp_path: Path) -> None:
     """After a rollback, shipping the revision it replaced (the same source again, as a site run for a firewall
-    change would) keeps the rolled-back release; release_unpin ships it."""
+    change would) keeps the rolled-back release; release_unpin ships it. The rollback needs no secret: it runs with
+    the secrets vaulted and no vault password given."""
     newer = version(app)["revision"]
-    run = playbook("rollback.yml")
-    assert run.returncode == 0, run.stdout[-3000:]
+    run = webstack_test.playbook(SCENARIO / "rollback.yml", "--extra-vars", f"@{vaulted_secrets(tmp_path)}")
+    assert run.returncode == 0, webstack_test.output(run)[-3000:]
     rolled_back = version(app)["revision"]
     assert rolled_back != newer
     source = str(webstack_test.app_with_migration(tmp_path))
@@ -281,6 +299,39 @@ def test_code_that_fails_to_import_never_goes_live(app: Host, tmp_path: Path) ->
     print(f"broken import, stopped at the gate: {counts}")
     assert_no_failures(counts)
     assert counts["switches"] == 0 and list(counts["revisions"]) == [serving], counts
+
+
+BROKEN_MIGRATION = """from django.db import migrations
+
+
+class Migration(migrations.Migration):
+    dependencies = [("notes", "0001_initial")]
+    operations = [migrations.RunSQL("SELECT webstack_no_such_function()")]
+"""
+
+
+@pytest.mark.parametrize("case", ["a requirement that does not exist", "a migration that fails"])
+def test_a_failed_step_says_what_failed_in_its_own_words(app: Host, tmp_path: Path, case: str) -> None:
+    """The installer's resolver error, or the migration's exception, not just "non-zero return code"."""
+    serving = version(app)["revision"]
+    if case == "a requirement that does not exist":
+        broken = webstack_test.app_variant(tmp_path, "bad-requirement", (
+            "requirements.txt", "gunicorn==", "webstack-no-such-package==1.0\ngunicorn=="))
+        expected = ['stopped at "Build | Install the requirements', "webstack-no-such-package",
+                    "The site still serves the release it served before"]
+    else:
+        broken = webstack_test.app_variant(tmp_path, "bad-migration")
+        (broken / "notes" / "migrations" / "0003_broken.py").write_text(BROKEN_MIGRATION)
+        expected = ['stopped at "Prepare | Apply migrations"', "webstack_no_such_function() does not exist",
+                    "still serves the release and the settings it served before"]
+    run = playbook("deploy.yml", webstack_source_path=str(broken))
+    output = webstack_test.output(run)
+    assert run.returncode != 0
+    for part in expected:
+        assert part in output, f"{part!r} missing from: {output[-3000:]}"
+    print(f"{case}: {webstack_test.refusal(run)[:600]}")
+    assert version(app)["revision"] == serving
+    assert sql(app, "SELECT count(*) FROM django_migrations WHERE name = '0003_broken'") == "0"
 
 
 def test_a_wsgi_app_that_does_not_import_never_goes_live(app: Host, tmp_path: Path) -> None:
@@ -450,7 +501,8 @@ def manage(tmp_path: Path, cmd: object) -> subprocess.CompletedProcess[str]:
     secrets = tmp_path / "manage.yml"
     quoted = ADMIN_PASSWORD.replace("'", "''")
     secrets.write_text(f"manage_environment: {{DJANGO_SUPERUSER_PASSWORD: !unsafe '{quoted}'}}\n", encoding="utf-8")
-    return webstack_test.playbook(PROJECT / "playbooks" / "manage.yml", "-e", f"@{secrets}", cmd=cmd)
+    return webstack_test.playbook(PROJECT / "playbooks" / "manage.yml", "-e", f"@{vaulted_secrets(tmp_path)}",
+                                  "-e", f"@{secrets}", cmd=cmd)
 
 
 def test_a_management_command_from_the_controller(app: Host, tmp_path: Path) -> None:
@@ -463,13 +515,21 @@ def test_a_management_command_from_the_controller(app: Host, tmp_path: Path) -> 
                             "password=os.environ['DJANGO_SUPERUSER_PASSWORD']) is not None)"])
     assert run.returncode == 0 and "login True" in run.stdout, webstack_test.output(run)[-3000:]
     assert not app.file("/run/webstack-manage-shop.env").exists
+    # The same on the host, for admins: sudo shop-manage, with the app's environment (its database, not SQLite).
+    code = "from django.db import connection; print(connection.vendor, connection.settings_dict['NAME'])"
+    vendor = app.run(f'shop-manage shell -c "{code}"')
+    assert vendor.rc == 0 and vendor.stdout.strip().splitlines()[-1] == "postgresql shop", vendor.stdout + vendor.stderr
+    refused = app.run("runuser -u nobody -- /usr/local/sbin/shop-manage check")
+    assert refused.rc != 0 and "run it with sudo" in refused.stderr, refused.stderr
     failed = manage(tmp_path, "migrate no_such_app")
     assert failed.returncode != 0
     assert "manage.py migrate exited with 1" in webstack_test.output(failed), webstack_test.output(failed)[-2000:]
 
 
-def test_the_logs_from_the_controller(app: Host) -> None:
-    run = webstack_test.playbook(PROJECT / "playbooks" / "logs.yml", webstack_log_lines=20)
+def test_the_logs_from_the_controller(app: Host, tmp_path: Path) -> None:
+    """The logs need no vault password: the inventory's secrets are vaulted, and the run is not given it."""
+    run = webstack_test.playbook(PROJECT / "playbooks" / "logs.yml", "-e", f"@{vaulted_secrets(tmp_path)}",
+                                 webstack_log_lines=20)
     assert run.returncode == 0, webstack_test.output(run)[-3000:]
     assert "gunicorn-shop" in run.stdout, run.stdout[-2000:]
 
