@@ -1,0 +1,71 @@
+"""Production settings from the environment webstack.django writes, for a project that reads none.
+
+Copy this file next to your settings module and add one line at the end of it:
+
+    from .webstack_settings import *  # noqa: E402,F403
+
+Where the app's environment is there (DATABASE_URL is set: on the server, for the app
+server and every manage.py command), it sets what production needs from it; elsewhere (your
+laptop) it changes nothing. Python's standard library only: no requirement to add.
+The names are those of the README's table ("What your project needs").
+"""
+
+from __future__ import annotations
+
+import os
+from urllib.parse import parse_qs, unquote, urlsplit
+
+__all__: list[str] = []
+
+if os.environ.get("DATABASE_URL"):
+
+    def _list(name: str) -> list[str]:
+        return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
+
+    def _bool(name: str, default: str = "False") -> bool:
+        return os.environ.get(name, default).strip().lower() in {"1", "true", "yes", "on"}
+
+    def _database(url: str) -> dict:
+        parts = urlsplit(url)
+        query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
+        return {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": unquote(parts.path.lstrip("/")),
+            "USER": unquote(parts.username or ""),
+            "PASSWORD": unquote(parts.password or ""),
+            # A socket directory comes as ?host=/var/run/postgresql.
+            "HOST": query.pop("host", unquote(parts.hostname or "")),
+            "PORT": str(parts.port or ""),
+            "CONN_MAX_AGE": 600,
+            "CONN_HEALTH_CHECKS": True,
+            "OPTIONS": query,
+        }
+
+    SECRET_KEY = os.environ["DJANGO_SECRET_KEY"]
+    DEBUG = _bool("DJANGO_DEBUG")
+    ALLOWED_HOSTS = _list("DJANGO_ALLOWED_HOSTS")
+    CSRF_TRUSTED_ORIGINS = _list("DJANGO_CSRF_TRUSTED_ORIGINS")
+    DATABASES = {"default": _database(os.environ["DATABASE_URL"])}
+    STATIC_ROOT = os.environ.get("DJANGO_STATIC_ROOT")
+    MEDIA_ROOT = os.environ.get("DJANGO_MEDIA_ROOT")
+    # Hashed names, so that nginx can tell browsers to keep them for a year.
+    STORAGES = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
+    }
+    # nginx terminates TLS and says so in this header.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = _bool("DJANGO_SECURE_SSL_REDIRECT", "True")
+    SESSION_COOKIE_SECURE = _bool("DJANGO_SESSION_COOKIE_SECURE", "True")
+    CSRF_COOKIE_SECURE = _bool("DJANGO_CSRF_COOKIE_SECURE", "True")
+    SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_SECURE_HSTS_SECONDS", "0"))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = _bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS")
+    SECURE_HSTS_PRELOAD = _bool("DJANGO_SECURE_HSTS_PRELOAD")
+    SILENCED_SYSTEM_CHECKS = _list("DJANGO_SILENCED_SYSTEM_CHECKS")
+
+    __all__ = [
+        "ALLOWED_HOSTS", "CSRF_COOKIE_SECURE", "CSRF_TRUSTED_ORIGINS", "DATABASES", "DEBUG", "MEDIA_ROOT",
+        "SECRET_KEY", "SECURE_HSTS_INCLUDE_SUBDOMAINS", "SECURE_HSTS_PRELOAD", "SECURE_HSTS_SECONDS",
+        "SECURE_PROXY_SSL_HEADER", "SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE", "SILENCED_SYSTEM_CHECKS",
+        "STATIC_ROOT", "STORAGES",
+    ]

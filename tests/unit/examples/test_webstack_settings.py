@@ -1,0 +1,115 @@
+# Copyright: webstack.django maintainers
+# MIT License (see LICENSE)
+"""examples/webstack_settings.py, the drop-in for a project that reads nothing from the environment, reads the
+environment the release role writes back whole, and changes nothing where it is not there."""
+
+from __future__ import annotations
+
+import importlib.util
+import string
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+from ansible_collections.webstack.django.plugins.filter.database_url import database_url
+
+DROP_IN = Path(__file__).resolve().parents[3] / "examples" / "webstack_settings.py"
+
+PASSWORDS = ["plain", string.punctuation, "p@ss:w/rd?#[]+ %2B%", "$\"'\\`{#{{% é end"]
+# As the release role generates one: 64 letters and digits.
+KEY = "Xq7vN2pL9sK4mR8tW1yB6cF3hJ5dG0zA" * 2
+HOSTS = ["localhost", "10.0.0.5", "db.example.com", "fd00::5", "/var/run/postgresql"]
+
+
+def load(monkeypatch: pytest.MonkeyPatch, environment: dict[str, str]) -> ModuleType:
+    for name in ("DATABASE_URL", "DJANGO_SECRET_KEY", "DJANGO_DEBUG", "DJANGO_SECURE_HSTS_SECONDS"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    spec = importlib.util.spec_from_file_location("webstack_settings", DROP_IN)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def environment(password: str = "secret", host: str = "localhost") -> dict[str, str]:
+    """The names and values of the release role's env file with its defaults (README: "What your project needs")."""
+    return {
+        "DATABASE_URL": database_url({"name": "shop", "user": "shop", "password": password, "host": host,
+                                      "port": 5432, "sslmode": "verify-full"}),
+        "DJANGO_SECRET_KEY": KEY,
+        "DJANGO_DEBUG": "False",
+        "DJANGO_ALLOWED_HOSTS": "shop.example.com,www.shop.example.com",
+        "DJANGO_CSRF_TRUSTED_ORIGINS": "https://shop.example.com",
+        "DJANGO_STATIC_ROOT": "/srv/shop/current/static",
+        "DJANGO_MEDIA_ROOT": "/srv/shop/shared/media",
+        "DJANGO_SECURE_SSL_REDIRECT": "True",
+        "DJANGO_SESSION_COOKIE_SECURE": "True",
+        "DJANGO_CSRF_COOKIE_SECURE": "True",
+        "DJANGO_SECURE_HSTS_SECONDS": "31536000",
+        "DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS": "True",
+        "DJANGO_SECURE_HSTS_PRELOAD": "False",
+        "DJANGO_SILENCED_SYSTEM_CHECKS": "security.W021",
+    }
+
+
+@pytest.mark.parametrize("password", PASSWORDS)
+@pytest.mark.parametrize("host", HOSTS)
+def test_the_database_reads_back_whole(monkeypatch: pytest.MonkeyPatch, password: str, host: str) -> None:
+    db = load(monkeypatch, environment(password, host)).DATABASES["default"]
+    assert (db["ENGINE"], db["NAME"], db["USER"], db["PASSWORD"], db["HOST"], db["PORT"]) == (
+        "django.db.backends.postgresql", "shop", "shop", password, host, "5432")
+    assert db["OPTIONS"] == {"sslmode": "verify-full"}
+
+
+def test_production_settings_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = load(monkeypatch, environment())
+    assert settings.SECRET_KEY == KEY
+    assert settings.DEBUG is False
+    assert settings.ALLOWED_HOSTS == ["shop.example.com", "www.shop.example.com"]
+    assert settings.CSRF_TRUSTED_ORIGINS == ["https://shop.example.com"]
+    assert (settings.STATIC_ROOT, settings.MEDIA_ROOT) == ("/srv/shop/current/static", "/srv/shop/shared/media")
+    assert settings.STORAGES["staticfiles"]["BACKEND"].endswith("ManifestStaticFilesStorage")
+    assert settings.SECURE_PROXY_SSL_HEADER == ("HTTP_X_FORWARDED_PROTO", "https")
+    assert settings.SECURE_SSL_REDIRECT and settings.SESSION_COOKIE_SECURE and settings.CSRF_COOKIE_SECURE
+    assert settings.SECURE_HSTS_SECONDS == 31536000
+    assert settings.SECURE_HSTS_INCLUDE_SUBDOMAINS is True and settings.SECURE_HSTS_PRELOAD is False
+    assert settings.SILENCED_SYSTEM_CHECKS == ["security.W021"]
+    # `from .webstack_settings import *` takes exactly these names, all upper case (settings).
+    assert settings.__all__ and all(name.isupper() and hasattr(settings, name) for name in settings.__all__)
+
+
+def test_debug_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert load(monkeypatch, dict(environment(), DJANGO_DEBUG="True")).DEBUG is True
+
+
+def test_without_the_environment_it_changes_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = load(monkeypatch, {})
+    assert settings.__all__ == []
+    assert not hasattr(settings, "DATABASES") and not hasattr(settings, "DEBUG")
+
+
+def test_a_plain_startproject_passes_the_deployment_checks_with_one_line(tmp_path: Path) -> None:
+    """django-admin startproject, the drop-in beside its settings and one line at their end: check --deploy
+    --fail-level WARNING passes (what the release role's gate runs), and the project still runs without the
+    environment (on a laptop)."""
+    pytest.importorskip("django")
+    import os
+    import subprocess
+    import sys
+
+    subprocess.run([sys.executable, "-m", "django", "startproject", "mysite", str(tmp_path)], check=True)
+    package = tmp_path / "mysite"
+    (package / "webstack_settings.py").write_text(DROP_IN.read_text())
+    with (package / "settings.py").open("a") as settings:
+        settings.write("\nfrom .webstack_settings import *  # noqa: E402,F403\n")
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL"))}
+    deploy = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+                            cwd=tmp_path, capture_output=True, text=True, check=False,
+                            env=dict(clean, **environment()))
+    assert deploy.returncode == 0, deploy.stdout + deploy.stderr
+    laptop = subprocess.run([sys.executable, "manage.py", "check"], cwd=tmp_path, capture_output=True, text=True,
+                            check=False, env=clean)
+    assert laptop.returncode == 0, laptop.stdout + laptop.stderr
+    assert "DEBUG = True" in (package / "settings.py").read_text()
