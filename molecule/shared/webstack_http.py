@@ -85,6 +85,7 @@ def get(path: str) -> None:
 def load(stopfile: str, clients: int = 4) -> None:
     statuses: Counter[str] = Counter()
     errors: Counter[str] = Counter()
+    error_texts: dict[str, str] = {}
     revisions: Counter[str] = Counter()
     # Answers (2xx) per address, when there are several.
     answered: Counter[str] = Counter()
@@ -126,6 +127,8 @@ def load(stopfile: str, clients: int = 4) -> None:
             except Exception as exc:  # every failure is counted, none is retried
                 with lock:
                     errors[type(exc).__name__] += 1
+                    # What the first failure of each kind said, and to which name and address.
+                    error_texts.setdefault(type(exc).__name__, f"{address or SOCKET}: {exc}"[:300])
             time.sleep(PAUSE)
 
     started = time.monotonic()
@@ -144,6 +147,7 @@ def load(stopfile: str, clients: int = 4) -> None:
                 "statuses": statuses,
                 "non_2xx": sum(n for s, n in statuses.items() if not s.startswith("2")),
                 "errors": errors,
+                "error_texts": error_texts,
                 "revisions": revisions,
                 **seen,
                 "answered": answered,
