@@ -12,7 +12,8 @@ short_description: The commit of the git work tree a directory on the controller
 description:
   - For a directory inside a git work tree, returns the commit C(HEAD) names and the paths below the directory that
     differ from it (changed, staged, deleted or untracked and not ignored), leaving out those that match
-    O(exclude). For a directory that is in no work tree (or where git is not installed), the commit is empty.
+    O(exclude). For a directory that is in no work tree, that holds no file of the commit (an ignored directory),
+    or where git is not installed, the commit is empty.
   - The release role names a release from a directory after its commit, and refuses uncommitted changes.
 options:
   _terms:
@@ -63,6 +64,10 @@ def source_revision(directory: str, exclude: str = "") -> dict:
     head = _git(directory, "rev-parse", "--verify", "--quiet", "HEAD^{commit}")
     if head.returncode != 0:
         # A repository with no commit yet: nothing names the code.
+        return {"commit": "", "changes": []}
+    if not _git(directory, "ls-files", "-z", "--", ".").stdout:
+        # No file below it is in the commit (an ignored directory of another project's tree): the commit does not
+        # name this code.
         return {"commit": "", "changes": []}
     # -z: paths as they are; relative to the directory, below it only.
     status = _git(directory, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--", ".")

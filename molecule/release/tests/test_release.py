@@ -379,18 +379,44 @@ def test_a_source_directory_in_git_is_named_by_its_commit(app: Host, tmp_path: P
     assert f"serves release {commit[:12]}, which replaced {before}" in webstack_test.output(run)
 
 
-def test_a_release_whose_page_fails_is_switched_back_quoting_its_traceback(app: Host, tmp_path: Path) -> None:
+# The example app's home page, and the same page with a template that is missing (as a missing manifest entry would be).
+INDEX = 'return render(request, "notes/index.html", {"form": form, "notes": notes, "revision": revision()})'
+MISSING_PAGE = 'return render(request, "notes/no_such_page.html", {"form": form})'
+
+
+def test_a_release_whose_page_fails_is_stopped_before_the_switch(app: Host, tmp_path: Path) -> None:
     """The health path answers 200, / answers 500 (a template that is missing, as a missing manifest entry
-    would be): the smoke path fails the release, and the message quotes the app's traceback from the journal."""
+    would be): the smoke path, asked of the release in its own process, stops it before it serves anybody."""
     serving = version(app)["revision"]
-    page = 'return render(request, "notes/index.html", {"form": form, "notes": notes, "revision": revision()})'
-    missing = 'return render(request, "notes/no_such_page.html", {"form": form})'
-    broken = webstack_test.app_variant(tmp_path, "broken-page", ("notes/views.py", page, missing))
+    broken = webstack_test.app_variant(tmp_path, "broken-page-before", ("notes/views.py", INDEX, MISSING_PAGE))
+    with webstack_test.load(NAME) as counts:
+        run = playbook("deploy.yml", webstack_source_path=str(broken))
+    output = webstack_test.output(run)
+    print(f"broken page, stopped before the switch: {counts}")
+    assert run.returncode != 0
+    assert "GET / (Host shop.example.test) answered 500 before the switch" in output, output[-3000:]
+    assert "TemplateDoesNotExist: notes/no_such_page.html" in output, output[-3000:]
+    assert "Switched back" not in output
+    assert version(app)["revision"] == serving
+    # The broken release never answered anybody: the revision users got never changed.
+    assert_no_failures(counts)
+    assert counts["switches"] == 0 and counts["last"] == serving, counts
+
+
+def test_a_page_that_fails_only_in_the_app_server_is_switched_back_quoting_its_traceback(app: Host,
+                                                                                        tmp_path: Path) -> None:
+    """A page that answers 500 only under the app server (standing for what only it shows: its sandbox, its
+    settings) passes the check before the switch; the smoke path through the socket fails the release, and
+    the message quotes the app's traceback from the journal."""
+    serving = version(app)["revision"]
+    only_there = f'if "gunicorn" in request.META.get("SERVER_SOFTWARE", ""):\n        {MISSING_PAGE}\n    {INDEX}'
+    broken = webstack_test.app_variant(tmp_path, "broken-page", ("notes/views.py", INDEX, only_there))
     with webstack_test.load(NAME) as counts:
         run = playbook("deploy.yml", webstack_source_path=str(broken))
     output = webstack_test.output(run)
     print(f"broken page, switched back: {counts}")
     assert run.returncode != 0
+    assert "answered 500 before the switch" not in output, output[-3000:]
     assert "Ask the smoke paths" in output and "GET / (Host shop.example.test) answered 500" in output, output[-3000:]
     assert "Switched back" in output
     assert "The app's journal: Internal Server Error: / | Traceback (most recent call last):" in output, output[-3000:]

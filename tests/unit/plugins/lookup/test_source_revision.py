@@ -76,3 +76,13 @@ def test_a_repository_without_commits_has_no_commit(tmp_path: Path) -> None:
 def test_refuses_what_it_cannot_read(directory: str, exclude: str, message: str) -> None:
     with pytest.raises(AnsibleLookupError, match=message):
         source_revision(directory, exclude)
+
+
+def test_an_ignored_directory_of_another_tree_is_named_by_no_commit(repo: Path) -> None:
+    """A project generated under an ignored directory (a build or cache folder) holds no file of the commit."""
+    (repo.parent / ".gitignore").write_text("*.sqlite3\n.cache/\n")
+    git(repo.parent, "commit", "-qam", "ignore the cache")
+    generated = repo.parent / ".cache" / "mysite"
+    generated.mkdir(parents=True)
+    (generated / "manage.py").write_text("print('generated')\n")
+    assert source_revision(str(generated), EXCLUDE) == {"commit": "", "changes": []}
