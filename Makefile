@@ -8,7 +8,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 DISTROS ?= bookworm trixie
 # Scenarios in the order `make test` runs them.
-SCENARIOS := site_invalid base python postgresql release cluster
+SCENARIOS := site_invalid base python postgresql release wagtail twelve_factor cluster
 
 # The interpreter the venv is made from, found before the venv joins PATH.
 SYSTEM_PYTHON := $(shell command -v python3)
@@ -86,9 +86,13 @@ $(addprefix molecule-,$(SCENARIOS)): molecule-%: venv images
 $(addprefix test-,$(DISTROS)): test-%: venv images
 	tests/run-scenarios.sh "$*" "$(SCENARIOS)"
 
-# Lint, ansible-test's sanity and unit tests, the offline Galaxy install, then
-# every scenario on every release; the last line counts the testinfra results.
-test: lint ansible-test images install-check
+# Lint, ansible-test's sanity and unit tests and the test images side by side
+# (each keeps one core busy, or waits on the mirror), then the offline Galaxy
+# install, then every scenario on every release; the last line counts the
+# testinfra results.
+test: venv
+	$(MAKE) --no-print-directory -j3 --output-sync=target lint ansible-test images
+	$(MAKE) --no-print-directory install-check
 	tests/run-scenarios.sh "$(DISTROS)" "$(SCENARIOS)"
 
 demo: venv docker host-tools $(COLLECTIONS)/ansible_collections/webstack/django

@@ -15,6 +15,12 @@ turn, as a load balancer would).
                                           to https://NAME/version is followed on the same
                                           address (SNI and Host NAME), counted under "redirected"
   webstack_http.py upload TEXT FILENAME   posts a note with an attachment through the page's form
+  webstack_http.py login PATH USER        logs in through the login form at PATH (Django's or Wagtail's
+                                          admin) with the password in WEBSTACK_PASSWORD, then asks for
+                                          the page it led to with the session; prints the statuses
+
+WEBSTACK_LOAD_PATH sets the path the load asks for (default /version, whose JSON names the
+revision; any other path is counted by status only).
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import re
 import socket
 import ssl
 import sys
@@ -38,6 +45,7 @@ CA = os.environ.get("WEBSTACK_CA", "")
 FOLLOW = os.environ.get("WEBSTACK_FOLLOW") == "1"
 # A bounded load: it leaves the host's CPU to the deploy it runs beside.
 PAUSE = float(os.environ.get("WEBSTACK_LOAD_PAUSE", "0.1"))
+LOAD_PATH = os.environ.get("WEBSTACK_LOAD_PATH", "/version")
 # nginx sets X-Forwarded-Proto itself; on the socket the client stands in for it.
 HEADERS = {"Host": HOST} if TLS else {"Host": HOST, "X-Forwarded-Proto": "https"}
 
@@ -66,15 +74,22 @@ class TLSConnection(http.client.HTTPConnection):
         self.sock = self.context.wrap_socket(raw, server_hostname=self.name)
 
 
-def request(method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None,
-            address: str = "", name: str = HOST):
+def exchange(method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None,
+             address: str = "", name: str = HOST):
+    """One request on a new connection: the status, the headers (every Set-Cookie kept) and the body."""
     conn = TLSConnection(address or TLS[0], name) if TLS else UnixConnection(SOCKET)
     try:
         conn.request(method, path, body=body, headers={**HEADERS, "Host": name, **(headers or {})})
         response = conn.getresponse()
-        return response.status, dict(response.getheaders()), response.read()
+        return response.status, response.headers, response.read()
     finally:
         conn.close()
+
+
+def request(method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None,
+            address: str = "", name: str = HOST):
+    status, message, content = exchange(method, path, body, headers, address, name)
+    return status, dict(message.items()), content
 
 
 def get(path: str) -> None:
@@ -104,15 +119,15 @@ def load(stopfile: str, clients: int = 4) -> None:
             address = TLS[turn % len(TLS)] if TLS else ""
             turn += 1
             try:
-                status, headers, body = request("GET", "/version", address=address)
+                status, headers, body = request("GET", LOAD_PATH, address=address)
                 if FOLLOW and status in (301, 308) and TLS:
                     target = urllib.parse.urlsplit(headers.get("Location", ""))
-                    if target.scheme != "https" or target.path != "/version" or not target.hostname:
+                    if target.scheme != "https" or target.path != LOAD_PATH or not target.hostname:
                         raise ValueError(f"redirect to {headers.get('Location')!r}")
-                    status, _, body = request("GET", "/version", address=address, name=target.hostname)
+                    status, _, body = request("GET", LOAD_PATH, address=address, name=target.hostname)
                     with lock:
                         redirected[target.hostname] += 1
-                revision = json.loads(body).get("revision", "?") if status == 200 else None
+                revision = json.loads(body).get("revision", "?") if status == 200 and LOAD_PATH == "/version" else None
                 started_event.set()
                 with lock:
                     statuses[str(status)] += 1
@@ -184,6 +199,45 @@ def upload(text: str, filename: str) -> None:
     print(json.dumps({"status": status, "location": headers.get("Location", ""), "get_status": status}))
 
 
+def _cookies(message, jar: dict[str, str]) -> dict[str, str]:
+    for header in message.get_all("Set-Cookie") or []:
+        pair = header.split(";", 1)[0]
+        if "=" in pair:
+            key, value = pair.split("=", 1)
+            jar[key.strip()] = value.strip()
+    return jar
+
+
+def login(path: str, user: str) -> None:
+    jar: dict[str, str] = {}
+    form_status, message, body = exchange("GET", path)
+    _cookies(message, jar)
+    form = body.decode("utf-8", "replace")
+    # The form's hidden fields as it gives them (the CSRF token, the page to go to next), then the login.
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form))
+    fields.update({"username": user, "password": os.environ["WEBSTACK_PASSWORD"]})
+    cookie = "; ".join(f"{key}={value}" for key, value in jar.items())
+    status, message, _ = exchange(
+        "POST",
+        path,
+        body=urllib.parse.urlencode(fields).encode(),
+        headers={
+            "Cookie": cookie,
+            "Referer": f"https://{HOST}{path}",
+            "Content-Type": "application/x-www-form-urlencoded",
+        },
+    )
+    _cookies(message, jar)
+    location = message.get("Location", "")
+    after = 0
+    if status in (301, 302, 303) and location:
+        target = urllib.parse.urlsplit(location)
+        cookie = "; ".join(f"{key}={value}" for key, value in jar.items())
+        after, _, _ = exchange("GET", target.path or "/", headers={"Cookie": cookie})
+    print(json.dumps({"form_status": form_status, "login_status": status, "location": location,
+                      "session": "sessionid" in jar, "after_status": after}))
+
+
 if __name__ == "__main__":
     command, *args = sys.argv[1:]
     if command == "get":
@@ -192,5 +246,7 @@ if __name__ == "__main__":
         load(args[0], int(args[1]) if len(args) > 1 else 4)
     elif command == "upload":
         upload(args[0], args[1])
+    elif command == "login":
+        login(args[0], args[1])
     else:
         sys.exit(f"unknown command {command}")

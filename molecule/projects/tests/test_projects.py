@@ -1,0 +1,206 @@
+"""Projects we did not write, deployed by the site playbook with only documented inventory
+variables and the README's adoption steps: a `wagtail start` project (a split settings
+package, one line added to production.py and the drop-in file copied in) and a twelve-factor
+project (django-environ, dj-database-url, whitenoise, a Procfile; no line changed).
+
+For each: its pages answer 200 through nginx, a hashed static file its page references is
+served and cached for good, an admin logs in after `manage createsuperuser`, and a release whose
+home page fails is stopped before it serves, with zero failed requests.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import webstack_test
+from testinfra.host import Host
+from webstack_test import HTTP_HELPER, assert_no_failures
+
+SCENARIO = Path(os.environ["MOLECULE_SCENARIO_DIRECTORY"])
+PROJECT = SCENARIO.parent.parent
+PROJECTS = PROJECT / "molecule" / "projects"
+PLAYBOOKS = PROJECT / "playbooks"
+ADMIN_PASSWORD = "Test-only admin p4ss, 'quoted' $x"
+
+
+@dataclass(frozen=True)
+class Site:
+    key: str
+    app: str
+    domain: str
+    source: Path
+    # A second page of the project's own, besides /.
+    page: str
+    admin_login: str
+    # The file whose edit makes / answer 500, the text it holds and what replaces it.
+    breakage: tuple[str, str, str]
+
+    @property
+    def name(self) -> str:
+        return webstack_test.container(f"webstack-{self.key}")
+
+
+SITES = {
+    "wagtail": Site(
+        "wagtail", "mysite", "wagtail.example.test",
+        PROJECT / ".cache" / f"projects-{webstack_test.DISTRO}" / "mysite",
+        "/search/?query=welcome", "/admin/login/",
+        ("home/models.py", "class HomePage(Page):\n    pass",
+         "class HomePage(Page):\n    def serve(self, request, *args, **kwargs):\n        raise RuntimeError('broken home page')"),
+    ),
+    "twelve_factor": Site(
+        "twelve-factor", "blog", "blog.example.test", PROJECTS / "twelve_factor",
+        "/admin/login/", "/admin/login/",
+        ("blog/views.py", 'return render(request, "blog/index.html"', 'return render(request, "blog/no_such_page.html"'),
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def site() -> Site:
+    """The scenario's project: wagtail or twelve_factor."""
+    site = SITES[os.environ["MOLECULE_SCENARIO_NAME"]]
+    webstack_test.copy_http_helper(site.name)
+    return site
+
+
+def on(site: Site) -> Host:
+    return webstack_test.host(f"webstack-{site.key}")
+
+
+def curl(site: Site, path: str, *options: str) -> str:
+    """HTTPS through the host's nginx by the site's name: headers, then the body."""
+    return on(site).check_output(
+        f"curl -sk -D - --resolve {site.domain}:443:127.0.0.1 {' '.join(options)} 'https://{site.domain}{path}'"
+    )
+
+
+def status(answer: str) -> int:
+    return int(answer.split()[1])
+
+
+def http_env(site: Site) -> dict[str, str]:
+    return {"WEBSTACK_TLS": "127.0.0.1", "WEBSTACK_HOST": site.domain,
+            "WEBSTACK_CA": f"/etc/nginx/tls/{site.app}-temporary.crt", "WEBSTACK_LOAD_PATH": "/"}
+
+
+def playbook(name: str, site: Site, *args: str, **extra: object):
+    return webstack_test.playbook(PLAYBOOKS / f"{name}.yml", "--limit", site.name, *args, **extra)
+
+
+def test_pages_answer_200_through_nginx(site: Site) -> None:
+    for path in ("/", site.page):
+        answer = curl(site, path)
+        assert status(answer) == 200, answer[:2000]
+        assert "strict-transport-security" in answer.lower(), answer[:1000]
+    assert status(curl(site, "/no-such-page/")) == 404
+
+
+def test_a_hashed_static_file_is_served_and_cached_for_good(site: Site) -> None:
+    page = curl(site, "/")
+    css = re.search(r'href="(/static/[^"]+\.[0-9a-f]{12}\.css)"', page)
+    assert css, page[:3000]
+    answer = curl(site, css.group(1), "-o /dev/null")
+    assert status(answer) == 200, answer
+    assert re.search(r"(?im)^cache-control: .*immutable", answer), answer
+    cache = answer.lower().split("cache-control: ")[1].splitlines()[0]
+    print(f"{site.key}: {css.group(1)} answered {status(answer)} with cache-control {cache}")
+
+
+def test_the_projects_own_roots_are_linked_into_place(site: Site) -> None:
+    """The twelve-factor project collects into BASE_DIR / "staticfiles" and uploads to BASE_DIR / "mediafiles",
+    as written; Wagtail's drop-in reads the role's roots. Either way nginx finds them, and uploads outlive releases."""
+    host = on(site)
+    current = host.check_output(f"readlink -f /srv/{site.app}/current")
+    manifest = host.file(f"{current}/static/staticfiles.json")
+    assert manifest.exists, f"no manifest in {current}/static"
+    if site.key == "twelve-factor":
+        assert host.file(f"{current}/static").linked_to == f"{current}/staticfiles"
+        assert host.file(f"{current}/mediafiles").linked_to == f"/srv/{site.app}/shared/media"
+    else:
+        assert host.file(f"{current}/static").is_directory
+
+
+def test_an_admin_logs_in_after_manage_createsuperuser(site: Site) -> None:
+    run = playbook("manage", site, webstack_manage_host=site.name,
+                   cmd="createsuperuser --noinput --username admin --email admin@example.test",
+                   manage_environment={"DJANGO_SUPERUSER_PASSWORD": ADMIN_PASSWORD})
+    assert run.returncode == 0, webstack_test.output(run)[-3000:]
+    answer = on(site).check_output(
+        f"WEBSTACK_PASSWORD={shlex.quote(ADMIN_PASSWORD)} "
+        + " ".join(f"{key}={value}" for key, value in http_env(site).items())
+        + f" python3 {HTTP_HELPER} login {site.admin_login} admin"
+    )
+    result = json.loads(answer)
+    print(f"{site.key}: admin login {result}")
+    assert result["form_status"] == 200, result
+    assert result["login_status"] == 302 and result["session"], result
+    assert result["after_status"] == 200, result
+    # The password went through the environment only: in no log of the host.
+    logs = on(site).check_output("journalctl --no-pager -q -o cat; cat /var/log/auth.log 2>/dev/null || true")
+    assert ADMIN_PASSWORD not in logs
+
+
+def project_copy(site: Site, tmp_path: Path, edit: tuple[str, str, str]) -> Path:
+    """The project outside its git tree (a release named by its files), with one edit: file, text, replacement."""
+    copy = tmp_path / site.key
+    shutil.copytree(site.source, copy, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "db.sqlite3", ".git"))
+    path = copy / edit[0]
+    text = path.read_text()
+    assert edit[1] in text, f"{edit[1]!r} not in {path}"
+    path.write_text(text.replace(edit[1], edit[2]))
+    return copy
+
+
+def test_a_check_mode_deploy_of_new_code_reports_it_and_changes_nothing(site: Site, tmp_path: Path) -> None:
+    """--check --diff with code the host has not seen: the run says what it would change, and builds nothing."""
+    host = on(site)
+    serving = host.check_output(f"readlink -f /srv/{site.app}/current")
+    releases = host.check_output(f"ls /srv/{site.app}/releases")
+    changed = project_copy(site, tmp_path, ("manage.py", "import sys\n", "import sys  # edited\n"))
+    run = playbook("deploy", site, "--check", "--diff", webstack_source_path=str(changed))
+    print(f"check-mode deploy of new code on {site.key}: rc={run.returncode}, "
+          f"changed={webstack_test.changed(run, site.name)}")
+    assert run.returncode == 0, webstack_test.output(run)[-3000:]
+    assert webstack_test.changed(run, site.name) > 0, run.stdout[-3000:]
+    assert host.check_output(f"readlink -f /srv/{site.app}/current") == serving
+    assert host.check_output(f"ls /srv/{site.app}/releases") == releases
+
+
+def test_a_release_whose_home_page_fails_is_stopped_before_it_serves(site: Site, tmp_path: Path) -> None:
+    """Users ask / all along: the smoke path, asked of the new release before the switch, stops it, and nobody
+    gets its 500."""
+    host = on(site)
+    serving = host.check_output(f"readlink -f /srv/{site.app}/current")
+    broken = project_copy(site, tmp_path, site.breakage)
+    started = time.monotonic()
+    with webstack_test.load(site.name, http_env(site)) as counts:
+        run = playbook("deploy", site, webstack_source_path=str(broken))
+    seconds = time.monotonic() - started
+    output = webstack_test.output(run)
+    gate = re.search(r"GET / \(Host [^)]*\) answered 500 before the switch.{0,200}", output)
+    print(f"broken home page on {site.key}, stopped in {seconds:.0f} s: {counts}")
+    print(f"broken home page on {site.key}, the gate said: {gate.group(0) if gate else output[-1500:]}")
+    assert run.returncode != 0
+    assert gate, output[-3000:]
+    assert "Switched back" not in output
+    assert host.check_output(f"readlink -f /srv/{site.app}/current") == serving
+    assert_no_failures(counts)
+    assert status(curl(site, "/")) == 200
+
+
+def test_a_deploy_of_the_same_project_changes_nothing(site: Site) -> None:
+    started = time.monotonic()
+    run = playbook("deploy", site)
+    seconds = time.monotonic() - started
+    assert run.returncode == 0, webstack_test.output(run)[-3000:]
+    print(f"deploy of the unchanged {site.key} project: {seconds:.0f} s, changed={webstack_test.changed(run, site.name)}")
+    assert webstack_test.changed(run, site.name) == 0, run.stdout[-3000:]
