@@ -11,10 +11,10 @@ import os
 import re
 import subprocess
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
 import pytest
 import webstack_test
+from cluster_database import database_url, secrets_file, served_password
 from testinfra.host import Host
 from webstack_test import assert_no_failures
 
@@ -139,17 +139,6 @@ ROTATED = "rotated $\"'\\`{#{{% é end"
 REFUSED = ROTATED.replace("rotated", "not kept")
 
 
-def secrets_file(tmp_path: Path, password: str) -> Path:
-    """Extra vars with a new database password, kept as a user keeps it in a vault: !unsafe, so that {# and {{
-    stay characters. Every request opens its own database connection, so that one made with a password the
-    database no longer has (or not yet) would fail."""
-    path = tmp_path / "secrets.yml"
-    quoted = password.replace("'", "''")
-    path.write_text(f"webstack_db_password: !unsafe '{quoted}'\n"
-                    "release_environment: {DJANGO_DB_CONN_MAX_AGE: '0'}\n", encoding="utf-8")
-    return path
-
-
 @pytest.mark.skipif(SPLIT and webstack_test.DISTRO != "bookworm", reason="runs on Debian 12 (docs/testing.md)")
 def test_database_password_rotation_under_load_fails_no_request(client: Host, addresses: dict[str, str],
                                                                  tmp_path: Path) -> None:
@@ -191,16 +180,6 @@ def db_login(password: str) -> int:
                           capture_output=True, text=True, check=False).returncode
 
 
-def database_url(name: str) -> dict:
-    """The parts of the DATABASE_URL a web host's app reads."""
-    url = urlsplit(webstack_test.host(name).check_output(f"sh -c '. {ROOT}/shared/env; printf %s \"$DATABASE_URL\"'"))
-    return {"host": url.hostname, "user": unquote(url.username or ""), "password": unquote(url.password or "")}
-
-
-def served_password(name: str) -> str:
-    return database_url(name)["password"]
-
-
 def test_a_new_password_one_host_at_a_time_is_refused_before_any_change(addresses: dict[str, str]) -> None:
     """The deploy playbook's default, one web host at a time: the other would keep a password the database lost."""
     serving = served_password(WEB[0])
@@ -213,7 +192,7 @@ def test_a_new_password_one_host_at_a_time_is_refused_before_any_change(addresse
     assert all(served_password(name) == serving for name in WEB)
 
 
-@pytest.mark.skipif(SPLIT and webstack_test.DISTRO != "bookworm", reason="runs on Debian 12 (docs/testing.md)")
+@pytest.mark.skipif(SPLIT and webstack_test.DISTRO != "trixie", reason="runs on Debian 13 (docs/testing.md)")
 def test_a_new_password_whose_release_fails_goes_back_everywhere(client: Host, addresses: dict[str, str],
                                                                  tmp_path: Path) -> None:
     """A release that fails its health gate, with a new password: every host and the database go back, no request fails."""

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 import webstack_test
+from cluster_database import secrets_file, served_password
 from testinfra.host import Host
 from webstack_test import assert_no_failures
 
@@ -42,15 +43,18 @@ def certificate_names(client: Host, address: str, name: str) -> list[str]:
     return sorted(part.strip().removeprefix("DNS:") for part in text.splitlines()[1].split(","))
 
 
-@pytest.mark.skipif(SPLIT and webstack_test.DISTRO != "trixie", reason="runs on Debian 13 (docs/testing.md)")
-def test_a_domain_change_under_load_fails_no_request(client: Host) -> None:
+@pytest.mark.skipif(SPLIT and webstack_test.DISTRO != "bookworm", reason="runs on Debian 12 (docs/testing.md)")
+def test_a_domain_change_under_load_fails_no_request(client: Host, tmp_path: Path) -> None:
     addresses = {name: client.check_output(f"getent hosts {name} | cut -d' ' -f1") for name in WEB}
     assert all(certificate_names(client, addresses[name], OLD[0]) == sorted(OLD) for name in WEB)
     both = ",".join(addresses.values())
     with webstack_test.load(webstack_test.container(ACME),
                             {"WEBSTACK_TLS": both, "WEBSTACK_HOST": OLD[0], "WEBSTACK_CA": ROOT_CA,
                              "WEBSTACK_FOLLOW": "1"}) as counts:
+        # With the password the hosts serve with (the rotation before, on the same release, changed it):
+        # only the names change.
         run = webstack_test.playbook(Path(os.environ["MOLECULE_SCENARIO_DIRECTORY"]) / "converge.yml",
+                                     "-e", f"@{secrets_file(tmp_path, served_password(WEB[0]))}",
                                      webstack_domains=[NEW], webstack_redirect_domains=OLD)
     print(f"domain change: {counts}")
     assert run.returncode == 0, webstack_test.output(run)[-3000:]

@@ -1,0 +1,31 @@
+"""The database password the web hosts serve with, read back and written as extra vars (both cluster test modules)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import webstack_test
+
+ROOT = "/srv/shop"
+
+
+def secrets_file(tmp_path: Path, password: str) -> Path:
+    """Extra vars with a database password, kept as a user keeps it in a vault: !unsafe, so that {# and {{
+    stay characters. Every request opens its own database connection, so that one made with a password the
+    database no longer has (or not yet) would fail."""
+    path = tmp_path / "secrets.yml"
+    quoted = password.replace("'", "''")
+    path.write_text(f"webstack_db_password: !unsafe '{quoted}'\n"
+                    "release_environment: {DJANGO_DB_CONN_MAX_AGE: '0'}\n", encoding="utf-8")
+    return path
+
+
+def database_url(name: str) -> dict:
+    """The parts of the DATABASE_URL a web host's app reads."""
+    url = urlsplit(webstack_test.host(name).check_output(f"sh -c '. {ROOT}/shared/env; printf %s \"$DATABASE_URL\"'"))
+    return {"host": url.hostname, "user": unquote(url.username or ""), "password": unquote(url.password or "")}
+
+
+def served_password(name: str) -> str:
+    return database_url(name)["password"]
