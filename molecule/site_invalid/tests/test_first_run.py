@@ -60,6 +60,8 @@ def inventory(directory: Path, key: Path, admin_key: Path) -> Path:
             "webstack_acme_email": "ops@example.test",
             "base_admin_users": [{"name": "admin", "ssh_keys": [admin_key.with_suffix(".pub").read_text().strip()]}],
             "ansible_user": "admin",
+            # As many inventories write it: the login check must still ask who logs in, not who sudo makes.
+            "ansible_become": True,
             "ansible_ssh_private_key_file": str(key),
             "ansible_ssh_common_args": " ".join(SSH_OPTIONS[:-4]),
             "ansible_python_interpreter": "/usr/bin/python3",
