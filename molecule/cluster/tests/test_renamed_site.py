@@ -67,7 +67,8 @@ def test_a_domain_change_under_load_fails_no_request(client: Host, tmp_path: Pat
     interim = run.stdout.split("Site | Serve the new name on every web host before any redirects to it]", 1)
     assert len(interim) == 2, run.stdout[-3000:]
     included = re.search(r"^included: \S+/load\.yml for (.+)$", interim[1].split("TASK [", 1)[0], re.MULTILINE)
-    assert included and sorted(included.group(1).split(", ")) == sorted(webstack_test.container(name) for name in WEB), interim[1][:1500]
+    web_hosts = sorted(webstack_test.container(name) for name in WEB)
+    assert included and sorted(included.group(1).split(", ")) == web_hosts, interim[1][:1500]
     for name, address in addresses.items():
         assert certificate_names(client, address, NEW) == sorted([NEW, *OLD]), name
         answer = https(client, address, "/healthz", NEW)
