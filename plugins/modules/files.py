@@ -41,7 +41,9 @@ options:
         choices: [file, directory, link, absent]
         default: file
       content:
-        description: The file's text (for C(state=file)).
+        description:
+          - The file's text (for C(state=file)).
+          - Without it, the file must exist already, and only its owner, group and mode are set.
         type: str
       src:
         description: The link's target (for C(state=link)).
@@ -214,12 +216,16 @@ class Files:
     def file(self, entry, result):
         path = entry["path"]
         content = entry.get("content")
-        if content is None:
-            self.fail(f"{path}: a file needs content")
-        new = to_bytes(content, errors="surrogate_or_strict")
         if os.path.lexists(path) and (os.path.islink(path) or not os.path.isfile(path)):
             self.fail(f"{path} exists and is not a regular file")
         exists = os.path.exists(path)
+        if content is None:
+            # Without content: a file that exists already, whose owner, group and mode are set.
+            if not exists:
+                self.fail(f"{path} does not exist, and without content it is not written")
+            result["created"] = False
+            return self.attributes(entry, path, False)
+        new = to_bytes(content, errors="surrogate_or_strict")
         old = _read(path) if exists else None
         result["created"] = not exists
         if old == new:

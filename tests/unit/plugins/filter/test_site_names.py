@@ -54,7 +54,7 @@ def test_several_names_in_their_order() -> None:
 def test_a_file_without_the_marker_is_read_by_its_last_server_name() -> None:
     older = "\n".join(line for line in SITE.splitlines() if not line.startswith("# Site names:"))
     assert site_names(older) == ["store.example.test"]
-    head, _, tail = older.rpartition("server_name store.example.test;")
+    head, _sep, tail = older.rpartition("server_name store.example.test;")
     assert site_names(head + "server_name shop.example.test www.shop.example.test;" + tail) == [
         "shop.example.test", "www.shop.example.test"]
 

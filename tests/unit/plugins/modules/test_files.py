@@ -123,6 +123,17 @@ def test_a_file_that_fails_its_validation_is_not_written(site: tuple[Path, list[
     assert run(root, entries)["results"][0]["changed"] is True
 
 
+def test_without_content_only_the_attributes_of_a_file_are_set(site: tuple[Path, list[dict]]) -> None:
+    root, entries = site
+    run(root, entries)
+    (root / "site.conf").chmod(0o666)
+    fixed = run(root, [{"path": str(root / "site.conf"), "mode": "0640", "owner": USER}])
+    assert fixed["results"][0]["changed"] is True and fixed["diff"] == []
+    assert mode(root / "site.conf") == "0640"
+    assert (root / "site.conf").read_text() == "server { listen 80; }\n"
+    assert run(root, [{"path": str(root / "site.conf"), "mode": "0640"}])["changed"] is False
+
+
 def test_absent_removes_files_and_links_only(site: tuple[Path, list[dict]]) -> None:
     root, entries = site
     run(root, entries)
@@ -141,7 +152,7 @@ def test_absent_removes_files_and_links_only(site: tuple[Path, list[dict]]) -> N
     ({"path": "{root}/snippets", "content": "x"}, "exists and is not a regular file"),
     ({"path": "{root}/site.conf", "state": "link", "src": "/x"}, "exists and is not a link"),
     ({"path": "{root}/enabled.conf", "content": "x"}, "exists and is not a regular file"),
-    ({"path": "{root}/new.conf"}, "a file needs content"),
+    ({"path": "{root}/new.conf"}, "does not exist, and without content it is not written"),
     ({"path": "{root}/missing/new.conf", "content": "x"}, "does not exist"),
     ({"path": "{root}/new-link", "state": "link"}, "a link needs src"),
 ])
