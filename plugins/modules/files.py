@@ -242,11 +242,16 @@ class Files:
         try:
             with os.fdopen(handle, "wb") as out:
                 out.write(new)
+            # A new file with a mode asked for is no more open than that mode
+            # at any moment (a key, an environment with secrets): private
+            # until its owner, group and mode are set below.
+            private = not exists and entry.get("mode") is not None
             if exists:
                 shutil.copystat(path, temp)
             else:
-                umask = os.umask(0)
-                os.umask(umask)
+                umask = 0o077 if private else os.umask(0)
+                if not private:
+                    os.umask(umask)
                 os.chmod(temp, 0o666 & ~umask)
             if entry.get("validate"):
                 command = entry["validate"]
@@ -258,7 +263,13 @@ class Files:
                               f"{(err or out).strip()}", rc=rc)
             if exists and entry.get("backup"):
                 result["backup_file"] = self.module.backup_local(path)
-            self.module.atomic_move(temp, path, unsafe_writes=False)
+            # atomic_move gives a file it creates the mode the umask allows.
+            umask = os.umask(0o077) if private else None
+            try:
+                self.module.atomic_move(temp, path, unsafe_writes=False)
+            finally:
+                if umask is not None:
+                    os.umask(umask)
         finally:
             if os.path.exists(temp):
                 os.unlink(temp)

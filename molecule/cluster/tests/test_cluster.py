@@ -117,7 +117,7 @@ def test_rolling_deploy_keeps_the_site_answering(client: Host, addresses: dict[s
     assert set(counts["answered"]) == {addresses[name] for name in WEB}, counts
     assert (counts["first"], counts["last"]) == (before[WEB[0]], after[WEB[0]]), counts
     # One host at a time (a switch per batch, each on one host); the migration ran once.
-    switches = task_results(run.stdout, "Switch | Point current at the release")
+    switches = task_results(run.stdout, "Switch | Point previous at the release being replaced, and current at the release")
     assert [part.count("changed: [") for part in switches] == [1, 1], switches
     migrations = task_results(run.stdout, "Prepare | Apply migrations")
     assert sum(part.count("changed: [") for part in migrations) == 1, migrations

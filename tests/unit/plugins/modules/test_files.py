@@ -165,3 +165,27 @@ def test_what_cannot_be_done_fails_naming_the_path(site: tuple[Path, list[dict]]
     assert message in refused["msg"] and refused["msg"].startswith(entry["path"])
     # What was done before the failing entry is reported, for put_back.yml.
     assert [r["path"] for r in refused["results"]] == [entries[2]["path"], entry["path"]]
+
+
+def test_a_new_file_with_a_mode_is_never_more_open_than_that(tmp_path: Path) -> None:
+    seen = tmp_path / "mode-before-it-lands"
+    key = tmp_path / "secret_key"
+    entry = {"path": str(key), "content": "not for other users\n", "mode": "0640",
+             # The mode of the new file before it lands, written down by the validate command.
+             "validate": f"{sys.executable} -c 'import os, sys; open(sys.argv[2], \"w\").write("
+                         f"oct(os.stat(sys.argv[1]).st_mode & 0o777))' %s {seen}"}
+    result = run(tmp_path, [entry])
+    assert result["changed"] is True, result
+    assert seen.read_text() == "0o600"
+    assert mode(key) == "0640"
+
+
+def test_a_new_file_without_a_mode_follows_the_umask(tmp_path: Path) -> None:
+    plain = tmp_path / "plain.conf"
+    umask = os.umask(0o022)
+    try:
+        result = run(tmp_path, [{"path": str(plain), "content": "x\n"}])
+    finally:
+        os.umask(umask)
+    assert result["changed"] is True, result
+    assert mode(plain) == "0644"
