@@ -48,33 +48,52 @@ def floor(packages: list[str]) -> dict:
     return result
 
 
-def converges() -> dict:
+def median(runs: list[dict]) -> dict:
+    """The run of median wall time, with every run's seconds beside it (runs)."""
+    ordered = sorted(runs, key=lambda result: result["seconds"])
+    return {**ordered[(len(ordered) - 1) // 2], "runs": [result["seconds"] for result in runs]}
+
+
+def floors(packages: list[str], rounds: int) -> dict:
+    """The floor, measured `rounds` times in fresh containers: the median, and each round's seconds."""
+    return median([floor(packages) for _ in range(rounds)])
+
+
+def converges(rounds: int) -> dict:
+    """For each connection mode, `rounds` times: a fresh host, the site playbook on it, then again (a no-op)."""
     image = manual_packages(None)
-    first: dict = {}
-    noop: dict = {}
+    first: dict = {mode: [] for mode in MODES}
+    noop: dict = {mode: [] for mode in MODES}
     packages: list[str] = []
-    for mode in MODES:
-        fresh_web_host()
-        first[mode] = playbook("site.yml", mode, root=True)
-        if not packages:
-            packages = sorted(manual_packages(WEB) - image)
-        noop[mode] = playbook("site.yml", mode)
-        assert noop[mode]["changed"] == 0, noop[mode]
-    return {"floor": floor(packages), "first_converge": first, "noop": noop}
+    for _ in range(rounds):
+        for mode in MODES:
+            fresh_web_host()
+            first[mode].append(playbook("site.yml", mode, root=True))
+            if not packages:
+                packages = sorted(manual_packages(WEB) - image)
+            noop[mode].append(playbook("site.yml", mode))
+            assert noop[mode][-1]["changed"] == 0, noop[mode][-1]
+    return {"floor": floors(packages, rounds),
+            "first_converge": {mode: median(first[mode]) for mode in MODES},
+            "noop": {mode: median(noop[mode]) for mode in MODES}}
 
 
-def deploys(tmp: Path) -> dict:
-    deploy: dict = {}
-    rollback: dict = {}
-    for mode in MODES:
-        before = revision()
-        variant = webstack_test.app_variant(tmp, f"code-{mode}")
-        deploy[mode] = playbook("deploy.yml", mode, "-e", f"webstack_source_path={variant}")
-        deploy[mode]["revision"] = [before, revision()]
-        rollback[mode] = playbook("rollback.yml", mode)
-        rollback[mode]["revision"] = revision()
-        assert rollback[mode]["revision"] == before, (rollback[mode], before)
-    return {"deploy": deploy, "rollback": rollback}
+def deploys(tmp: Path, rounds: int) -> dict:
+    """For each connection mode, `rounds` times: a code-only deploy, then a rollback to the release before it."""
+    deploy: dict = {mode: [] for mode in MODES}
+    rollback: dict = {mode: [] for mode in MODES}
+    for round_ in range(rounds):
+        for mode in MODES:
+            before = revision()
+            variant = webstack_test.app_variant(tmp, f"code-{mode}-{round_}")
+            deploy[mode].append(playbook("deploy.yml", mode, "-e", f"webstack_source_path={variant}"))
+            deploy[mode][-1]["revision"] = [before, revision()]
+            assert deploy[mode][-1]["revision"][1] != before, deploy[mode][-1]
+            rollback[mode].append(playbook("rollback.yml", mode))
+            rollback[mode][-1]["revision"] = revision()
+            assert rollback[mode][-1]["revision"] == before, (rollback[mode][-1], before)
+    return {"deploy": {mode: median(deploy[mode]) for mode in MODES},
+            "rollback": {mode: median(rollback[mode]) for mode in MODES}}
 
 
 def prepare_load() -> None:

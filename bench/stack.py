@@ -44,16 +44,16 @@ def machine() -> dict:
             "mitogen": version if isinstance(version, str) else ".".join(map(str, version))}
 
 
-def measured(what: str) -> dict:
-    results: dict = {"distro": DISTRO, "machine": machine()}
+def measured(what: str, rounds: int) -> dict:
+    results: dict = {"distro": DISTRO, "machine": machine(), "rounds": rounds}
     start = time.monotonic()
     if what == "all":
         run("scripts/demo.sh", "clean")
-        results.update(measure.converges())
+        results.update(measure.converges(rounds))
     measure.prepare_load()
     with tempfile.TemporaryDirectory() as tmp:
         if what == "all":
-            results.update(measure.deploys(Path(tmp)))
+            results.update(measure.deploys(Path(tmp), rounds))
         if what != "changes":
             results["memory"] = measure.memory()
             results["serving"] = measure.serving()
@@ -67,11 +67,15 @@ def main() -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter,
                                      epilog="\n".join(f"  {name:8} {text}" for name, text in WHAT.items()))
     parser.add_argument("what", nargs="?", default="all", choices=WHAT, help="what to measure (default: all)")
-    what = parser.parse_args().what
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="runs of each converge, re-run, deploy and rollback, and of the floor; the median is "
+                             "reported (default: 3)")
+    arguments = parser.parse_args()
+    what, rounds = arguments.what, arguments.rounds
     if what == "report":
         write_docs(json.loads((ROOT / "docs" / "benchmarks.json").read_text()))
         return
-    results = measured(what)
+    results = measured(what, rounds)
     if what == "all":
         write_docs(results)
     else:
