@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 
 import measure
+from runs import MODES
 from shell import DISTRO, ROOT, run
 from stack_report import write_docs
 
@@ -31,6 +32,7 @@ WHAT = {
     "all": "everything, from a fresh demo, then the documents",
     "load": "serving, memory and the changes under load, on the demo as it is (prints JSON)",
     "changes": "only the changes under load, on the demo as it is (prints JSON)",
+    "runs": "only the floor, first converges, no-op re-runs, deploys and rollbacks, from a fresh demo (prints JSON)",
     "report": "the documents again from docs/benchmarks.json, without measuring",
 }
 
@@ -44,9 +46,17 @@ def machine() -> dict:
             "mitogen": version if isinstance(version, str) else ".".join(map(str, version))}
 
 
-def measured(what: str, rounds: int) -> dict:
+def measured(what: str, rounds: int, modes: list[str]) -> dict:
     results: dict = {"distro": DISTRO, "machine": machine(), "rounds": rounds}
     start = time.monotonic()
+    if what == "runs":
+        run("scripts/demo.sh", "clean")
+        results.update(measure.converges(rounds, modes))
+        measure.prepare_load()
+        with tempfile.TemporaryDirectory() as tmp:
+            results.update(measure.deploys(Path(tmp), rounds, modes))
+        results["bench_seconds"] = round(time.monotonic() - start)
+        return results
     if what == "all":
         run("scripts/demo.sh", "clean")
         results.update(measure.converges(rounds))
@@ -70,12 +80,15 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3,
                         help="runs of each converge, re-run, deploy and rollback, and of the floor; the median is "
                              "reported (default: 3)")
+    parser.add_argument("--modes", nargs="+", choices=list(MODES), default=list(MODES),
+                        help="connection modes for `runs` (default: all; `all` always measures all)")
     arguments = parser.parse_args()
     what, rounds = arguments.what, arguments.rounds
+    modes = arguments.modes if what == "runs" else list(MODES)
     if what == "report":
         write_docs(json.loads((ROOT / "docs" / "benchmarks.json").read_text()))
         return
-    results = measured(what, rounds)
+    results = measured(what, rounds, modes)
     if what == "all":
         write_docs(results)
     else:
