@@ -81,16 +81,47 @@ def report(r: dict) -> str:
         "",
         "### Serving (wrk on the web host over loopback, 16 connections, 20 s)",
         "",
-        "| what | requests/s | p50 (ms) | p99 (ms) | non-2xx | socket errors |",
-        "|---|---:|---:|---:|---:|---:|",
+        "The cases take turns; each row is the run with the median requests/s, every run's requests/s beside it.",
+        "",
+        "| what | requests/s | runs | p50 (ms) | p99 (ms) | non-2xx | socket errors |",
+        "|---|---:|---|---:|---:|---:|---:|",
     ]
-    for label, f in r["serving"].items():
+    serving = dict(r["serving"])
+    ratio = serving.pop("nginx -> gunicorn / gunicorn alone", None)
+    for label, f in serving.items():
         errors = f["connect_errors"] + f["read_errors"] + f["write_errors"] + f["timeouts"]
-        lines.append(f"| {label} | {f['rps']} | {f['p50_ms']:.1f} | {f['p99_ms']:.1f} | {f['non_2xx']} | {errors} |")
+        each = ", ".join(str(x) for x in f.get("runs_rps", [f["rps"]]))
+        lines.append(f"| {label} | {f['rps']} | {each} | {f['p50_ms']:.1f} | {f['p99_ms']:.1f} | {f['non_2xx']} "
+                     f"| {errors} |")
+    if ratio:
+        verdict = "met" if ratio["ratio"] >= 0.9 else "missed"
+        lines += ["", f"nginx -> gunicorn against gunicorn alone, the median of each round's ratio: "
+                      f"**{ratio['ratio']:.0%}** (rounds: {', '.join(f'{x:.0%}' for x in ratio['runs'])}); "
+                      f"target >= 90%: {verdict}."]
     lines += ["", "### Memory after converge (idle; main process and its children)", "",
               "| service | processes | RSS (MiB) | PSS (MiB) |", "|---|---:|---:|---:|"]
     for unit, m in r["memory"].items():
         lines.append(f"| {unit} | {m['processes']} | {m['rss_mib']} | {m['pss_mib']} |")
+    small = r.get("small_host")
+    if small:
+        lines += ["", "### The smallest VPS: the whole site on a host of 1 GiB and 1 CPU", "",
+                  f"A fresh web host started with `{small['limits']}`, converged by the site playbook with the sizing "
+                  "rules (gunicorn_workers 0), then 20 s of wrk at 8 connections through nginx, then 30 s at rest. "
+                  "Charged memory is what the kernel counts against the limit (page cache included, which it "
+                  "reclaims before it kills); anonymous memory is the processes' own (RSS and shared memory).", "",
+                  "| figure | value |", "|---|---:|",
+                  f"| first converge (s) | {small['converge_seconds']} |",
+                  f"| peak during the converge: charged / anonymous (MiB) | {small['peak_charged_mib']} / "
+                  f"{small['peak_anon_mib']} |",
+                  f"| at rest after the load: charged / anonymous (MiB) | {small['rest_charged_mib']} / "
+                  f"{small['rest_anon_mib']} |",
+                  f"| OOM kills (the control group's count) / journal lines about one | {small['oom_kills']} / "
+                  f"{small['journal_oom_lines']} |",
+                  f"| PostgreSQL sized from (MiB) / shared_buffers (MB) | {small['postgresql_sized_from_mib']} / "
+                  f"{small['shared_buffers_mb']} |",
+                  f"| gunicorn workers (two per CPU plus one) | {small['gunicorn_workers']} |",
+                  f"| database page through nginx: requests/s, p99 (ms) | {small['rps_under_load']}, "
+                  f"{small['p99_ms']:.1f} |"]
     lines += ["", "### Zero downtime: a bounded load through nginx during each change", "",
               "hey on the web host: 8 workers, each at most 50 requests/s, to the database page over HTTPS, "
               "from 3 s before the change to 3 s after it; every answer but a 2xx counts as failed.", "",

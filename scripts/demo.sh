@@ -45,7 +45,10 @@ run_host() {
 }
 
 run_host "$acme" || true
-if run_host "$web" -p "127.0.0.1:$ssh_port:22" -p "127.0.0.1:$https_port:443"; then
+# WEBSTACK_DEMO_HOST_ARGS: more `docker run` options for the web host, such as the
+# smallest VPS's limits (bench/stack.py: --memory 1g --memory-swap 1g --cpus 1).
+read -r -a host_args <<<"${WEBSTACK_DEMO_HOST_ARGS:-}"
+if run_host "$web" -p "127.0.0.1:$ssh_port:22" -p "127.0.0.1:$https_port:443" "${host_args[@]}"; then
   # What a VPS provider does: root's authorized_keys holds your key.
   docker exec -i "$web" sh -c 'install -d -m 700 /root/.ssh && cat > /root/.ssh/authorized_keys' <"$state/id_ed25519.pub"
 fi

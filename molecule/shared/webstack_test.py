@@ -28,6 +28,26 @@ HTTP_HELPER = "/var/tmp/webstack_http.py"
 OUTPUT_LOG = "ansible-playbook-outputs.log"
 
 
+# Cases split between the releases (docs/testing.md); WEBSTACK_CASES=all runs every case on each.
+SPLIT = os.environ.get("WEBSTACK_CASES", "split") != "all"
+RELEASE_NAMES = {"bookworm": "Debian 12", "trixie": "Debian 13"}
+
+
+def split(cases: list) -> list:
+    """Every other case: the even ones on Debian 12, the odd ones on Debian 13 (each of them on both with
+    WEBSTACK_CASES=all)."""
+    mine = 0 if DISTRO == "bookworm" else 1
+    return [case for index, case in enumerate(cases) if not SPLIT or index % 2 == mine]
+
+
+def only_on(distro: str):  # noqa: ANN201 - a pytest mark
+    """Mark a test that runs on one release (on both with WEBSTACK_CASES=all)."""
+    import pytest
+
+    return pytest.mark.skipif(SPLIT and DISTRO != distro,
+                              reason=f"runs on {RELEASE_NAMES[distro]} only (docs/testing.md)")
+
+
 def container(name: str) -> str:
     """The container (and inventory) name of a scenario host: it carries the Debian release."""
     return f"{name}-{DISTRO}"
