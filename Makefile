@@ -80,20 +80,22 @@ docker:
 images: docker host-tools
 	@for d in $(DISTROS); do tests/images/build.sh $$d; done
 
+# The test hosts share one package cache (tests/package-cache.sh: apt-cacher-ng for
+# the .debs, one directory for pip's and uv's wheels).
 $(addprefix molecule-,$(SCENARIOS)): molecule-%: venv images
-	tests/run-scenarios.sh "$(DISTROS)" "$*"
+	eval "$$(tests/package-cache.sh start)"; tests/run-scenarios.sh "$(DISTROS)" "$*"
 
 $(addprefix test-,$(DISTROS)): test-%: venv images
-	tests/run-scenarios.sh "$*" "$(SCENARIOS)"
+	eval "$$(tests/package-cache.sh start)"; tests/run-scenarios.sh "$*" "$(SCENARIOS)"
 
 # Lint, ansible-test's sanity and unit tests and the test images side by side
 # (each keeps one core busy, or waits on the mirror), then the offline Galaxy
-# install, then every scenario on every release; the last line counts the
-# testinfra results.
+# install, then every scenario on every release, the hosts sharing one package
+# cache; the last line counts the testinfra results.
 test: venv
 	$(MAKE) --no-print-directory -j3 --output-sync=target lint ansible-test images
 	$(MAKE) --no-print-directory install-check
-	tests/run-scenarios.sh "$(DISTROS)" "$(SCENARIOS)"
+	eval "$$(tests/package-cache.sh start)"; tests/run-scenarios.sh "$(DISTROS)" "$(SCENARIOS)"
 
 demo: venv docker host-tools $(COLLECTIONS)/ansible_collections/webstack/django
 	DISTROS=bookworm $(MAKE) --no-print-directory images

@@ -87,16 +87,16 @@ def report(r: dict) -> str:
         "|---|---:|---|---:|---:|---:|---:|",
     ]
     serving = dict(r["serving"])
-    ratio = serving.pop("nginx -> gunicorn / gunicorn alone", None)
+    proxied = serving.pop("nginx -> gunicorn / gunicorn alone", None)
     for label, f in serving.items():
         errors = f["connect_errors"] + f["read_errors"] + f["write_errors"] + f["timeouts"]
         each = ", ".join(str(x) for x in f.get("runs_rps", [f["rps"]]))
         lines.append(f"| {label} | {f['rps']} | {each} | {f['p50_ms']:.1f} | {f['p99_ms']:.1f} | {f['non_2xx']} "
                      f"| {errors} |")
-    if ratio:
-        verdict = "met" if ratio["ratio"] >= 0.9 else "missed"
+    if proxied:
+        verdict = "met" if proxied["ratio"] >= 0.9 else "missed"
         lines += ["", f"nginx -> gunicorn against gunicorn alone, the median of each round's ratio: "
-                      f"**{ratio['ratio']:.0%}** (rounds: {', '.join(f'{x:.0%}' for x in ratio['runs'])}); "
+                      f"**{proxied['ratio']:.0%}** (rounds: {', '.join(f'{x:.0%}' for x in proxied['runs'])}); "
                       f"target >= 90%: {verdict}."]
     lines += ["", "### Memory after converge (idle; main process and its children)", "",
               "| service | processes | RSS (MiB) | PSS (MiB) |", "|---|---:|---:|---:|"]

@@ -19,12 +19,19 @@ options:
   _terms:
     description: The directory (absolute, with links resolved).
     required: true
+  exclude:
+    description:
+      - A regular expression, searched in each path relative to the directory (C(notes/views.py)); a file whose path
+        matches is left out, and so is a directory whose path matches (C(node_modules), C(.git)), with everything
+        below it, unread.
+    type: str
+    default: ""
 """
 
 EXAMPLES = r"""
 - name: Source | List the files of the source directory on the controller
   ansible.builtin.set_fact:
-    __files: "{{ lookup('webstack.django.source_files', '/home/me/shop') }}"
+    __files: "{{ lookup('webstack.django.source_files', '/home/me/shop', exclude='(^|/)(\\.git|node_modules)(/|$)') }}"
 """
 
 RETURN = r"""
@@ -36,6 +43,7 @@ _raw:
 
 import hashlib
 import os
+import re
 import stat
 
 from ansible.errors import AnsibleLookupError
@@ -50,13 +58,24 @@ def _sha1(path: str) -> str:
     return digest.hexdigest()
 
 
-def source_files(directory: str) -> list[dict]:
+def source_files(directory: str, exclude: str = "") -> list[dict]:
     if not os.path.isabs(directory) or not os.path.isdir(directory):
         raise AnsibleLookupError(f"source_files: {directory} is not an absolute path of a directory on the controller")
+    try:
+        pattern = re.compile(exclude) if exclude else None
+    except re.error as error:
+        raise AnsibleLookupError(f"source_files: exclude is not a regular expression: {error}") from error
     found = []
-    for folder, _dirs, names in os.walk(directory, onerror=_raise):
+    for folder, dirs, names in os.walk(directory, onerror=_raise):
+        relative = os.path.relpath(folder, directory)
+        prefix = "" if relative == "." else relative.replace(os.sep, "/") + "/"
+        if pattern:
+            # A directory left out is not walked: a project's .git or node_modules is never read.
+            dirs[:] = [name for name in dirs if not pattern.search(prefix + name)]
         for name in names:
             path = os.path.join(folder, name)
+            if pattern and pattern.search(prefix + name):
+                continue
             if stat.S_ISREG(os.lstat(path).st_mode):
                 found.append({"path": path, "checksum": _sha1(path)})
     return sorted(found, key=lambda entry: entry["path"])
@@ -70,4 +89,4 @@ class LookupModule(LookupBase):
     def run(self, terms, variables=None, **kwargs):
         self.set_options(var_options=variables, direct=kwargs)
         # One list per directory; with one directory (the release role's use), that list.
-        return [source_files(str(term)) for term in terms]
+        return [source_files(str(term), self.get_option("exclude")) for term in terms]

@@ -27,7 +27,6 @@ DOMAIN = "shop.example.test"
 ROOT_CA = "/var/tmp/pebble-root.pem"
 ROOT = "/srv/shop"
 # Tests split between the releases (docs/testing.md); WEBSTACK_CASES=all runs them all.
-SPLIT = os.environ.get("WEBSTACK_CASES", "split") != "all"
 
 testinfra_hosts = [webstack_test.container(name) for name in WEB]
 
@@ -139,7 +138,7 @@ ROTATED = "rotated $\"'\\`{#{{% é end"
 REFUSED = ROTATED.replace("rotated", "not kept")
 
 
-@pytest.mark.skipif(SPLIT and webstack_test.DISTRO != "bookworm", reason="runs on Debian 12 (docs/testing.md)")
+@webstack_test.only_on("bookworm")
 def test_database_password_rotation_under_load_fails_no_request(client: Host, addresses: dict[str, str],
                                                                  tmp_path: Path) -> None:
     secrets = secrets_file(tmp_path, ROTATED)
@@ -192,7 +191,7 @@ def test_a_new_password_one_host_at_a_time_is_refused_before_any_change(addresse
     assert all(served_password(name) == serving for name in WEB)
 
 
-@pytest.mark.skipif(SPLIT and webstack_test.DISTRO != "bookworm", reason="runs on Debian 12 (docs/testing.md)")
+@webstack_test.only_on("bookworm")
 def test_a_new_password_whose_release_fails_goes_back_everywhere(client: Host, addresses: dict[str, str],
                                                                  tmp_path: Path) -> None:
     """A release that fails its health gate, with a new password: every host and the database go back, no request fails."""
@@ -238,8 +237,7 @@ CONVERGED_CASES: dict[str, tuple[dict, list[str]]] = {
     "a schedule in words": ({"postgresql_backup_schedule": "every day at 3"}, ["postgresql_backup_schedule", "calendar"]),
     "a domain with a space": ({"webstack_domains": ["shop example.test"]}, ["shop example.test"]),
 }
-MINE = [case for index, case in enumerate(CONVERGED_CASES)
-        if not SPLIT or index % 2 == (0 if webstack_test.DISTRO == "bookworm" else 1)]
+MINE = webstack_test.split(list(CONVERGED_CASES))
 MEDIA = f"{ROOT}/shared/media/webstack-test-upload.txt"
 STATE = "nft list ruleset | sha256sum; find /etc /srv /usr -xdev -newer /run/webstack-converged-marker -print | head -n 20"
 

@@ -14,7 +14,6 @@ import os
 import re
 from pathlib import Path
 
-import pytest
 import webstack_test
 from cluster_database import secrets_file, served_password
 from testinfra.host import Host
@@ -26,7 +25,6 @@ ROOT_CA = "/var/tmp/pebble-root.pem"
 ROOT = "/srv/shop"
 OLD = ["shop.example.test", "www.shop.example.test"]
 NEW = "store.example.test"
-SPLIT = os.environ.get("WEBSTACK_CASES", "split") != "all"
 
 testinfra_hosts = [webstack_test.container(name) for name in WEB]
 
@@ -44,7 +42,7 @@ def certificate_names(client: Host, address: str, name: str) -> list[str]:
     return sorted(part.strip().removeprefix("DNS:") for part in text.splitlines()[1].split(","))
 
 
-@pytest.mark.skipif(SPLIT and webstack_test.DISTRO != "trixie", reason="runs on Debian 13 (docs/testing.md)")
+@webstack_test.only_on("trixie")
 def test_a_domain_change_under_load_fails_no_request(client: Host, tmp_path: Path) -> None:
     addresses = {name: client.check_output(f"getent hosts {name} | cut -d' ' -f1") for name in WEB}
     assert all(certificate_names(client, addresses[name], OLD[0]) == sorted(OLD) for name in WEB)

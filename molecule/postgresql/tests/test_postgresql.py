@@ -22,21 +22,6 @@ DB = webstack_test.container("webstack-db")
 testinfra_hosts = [DB]
 
 
-@pytest.fixture(scope="module")
-def db() -> Host:
-    return webstack_test.host("webstack-db")
-
-
-@pytest.fixture(scope="module")
-def web() -> Host:
-    return webstack_test.host("webstack-web")
-
-
-@pytest.fixture(scope="module")
-def outsider() -> Host:
-    return webstack_test.host("webstack-outsider")
-
-
 def sql(host: Host, query: str) -> str:
     """Run a query as the postgres superuser over the local socket."""
     return host.check_output(f"runuser -u postgres -- psql -XAtq -d shop -c \"{query}\"")

@@ -140,9 +140,7 @@ def bare(host: Host) -> Host:
 # The battery is split between the Debian releases, which run side by side in CI:
 # the even cases on Debian 12, the odd ones on Debian 13 (docs/testing.md).
 # WEBSTACK_CASES=all runs every case on whichever release runs.
-SPLIT = os.environ.get("WEBSTACK_CASES", "split") != "all"
-MINE = [case for index, case in enumerate(CASES)
-        if not SPLIT or index % 2 == (0 if webstack_test.DISTRO == "bookworm" else 1)]
+MINE = webstack_test.split(list(CASES))
 
 
 @pytest.mark.parametrize("case", MINE, ids=MINE)
@@ -160,8 +158,7 @@ PYTHON_CASES = {
     "runtime.txt": ("python-3.10.12\n", "runtime.txt asks for Python 3.10 ('python-3.10.12')"),
     "pyproject.toml": ('[project]\nname = "shop"\nrequires-python = ">=3.14"\n', "requires-python is '>=3.14'"),
 }
-MINE_PYTHON = [name for index, name in enumerate(PYTHON_CASES)
-               if not SPLIT or index % 2 == (0 if webstack_test.DISTRO == "bookworm" else 1)]
+MINE_PYTHON = webstack_test.split(list(PYTHON_CASES))
 
 
 @pytest.mark.parametrize("name", MINE_PYTHON, ids=MINE_PYTHON)
@@ -176,7 +173,7 @@ def test_a_project_that_asks_for_another_python_is_refused(bare: Host, tmp_path:
     assert bare.run(SNAPSHOT).stdout == before
 
 
-@pytest.mark.skipif(SPLIT and webstack_test.DISTRO != "trixie", reason="runs on Debian 13 (docs/testing.md)")
+@webstack_test.only_on("trixie")
 def test_uncommitted_changes_are_refused(bare: Host, tmp_path: Path) -> None:
     """A source directory in a git work tree ships its commit: an edit not committed is refused before any change."""
     project = webstack_test.app_variant(tmp_path, "edited")

@@ -21,7 +21,7 @@ import yaml
 from ansible_collections.webstack.django.plugins.plugin_utils import validate
 
 ROLES = Path(__file__).resolve().parents[3] / "roles"
-NAMES = ["base", "python", "postgresql", "gunicorn", "release", "nginx"]
+NAMES = ["base", "python", "postgresql", "redis", "gunicorn", "release", "nginx"]
 
 # Options no validator sees, and why nothing from them can break a file.
 UNCHECKED = {
@@ -31,6 +31,7 @@ UNCHECKED = {
     "release_db_password": "checked for control characters by the secrets assert, quoted by the env template",
     "postgresql_db_password": "checked for control characters by its own assert; passed to the module, not a file",
     "postgresql_restore_file": "an entry point's option (restore), checked there",
+    "redis_password": "checked for control characters by its own assert; only its SHA-256 reaches a file",
 }
 
 CHECK = re.compile(r"^\s+- \[(?P<name>[a-z0-9_\[\].]+), \"(?P<kind>[^\"]+)\", ")

@@ -89,3 +89,46 @@ def test_a_file_outside_the_directory_is_refused(project: Path, tmp_path: Path) 
     (sibling / "x.py").write_text("x\n")
     with pytest.raises(AnsibleLookupError, match="is not a file below"):
         source_archive(str(project), [{"path": str(sibling / "x.py"), "checksum": ""}], str(tmp_path))
+
+
+# The release role's default (roles/release/defaults/main.yml).
+DEFAULT_EXCLUDE = (r"(^|/)(\.git|__pycache__|\.venv|venv|node_modules|\.mypy_cache|\.pytest_cache|\.tox)(/|$)"
+                   r"|\.py[co]$|^(db\.sqlite3|media|REVISION)(/|$)")
+
+
+def test_the_default_exclude_leaves_out_what_a_release_must_not_carry(project: Path) -> None:
+    for folder in (".git/objects", "node_modules/left-pad", "venv/bin", "notes/__pycache__", "media/uploads",
+                   "notes/media", "static/css"):
+        (project / folder).mkdir(parents=True)
+        (project / folder / "file").write_text(folder)
+    (project / "db.sqlite3").write_text("rows")
+    (project / "notes" / "views.cpython-311.pyc").write_bytes(b"\0")
+    (project / "notes" / "db.sqlite3.py").write_text("# a module, not the database\n")
+    kept = [Path(entry["path"]).relative_to(project).as_posix()
+            for entry in source_files(str(project), DEFAULT_EXCLUDE)]
+    assert kept == [".env.example", "manage.py", "notes/db.sqlite3.py", "notes/media/file",
+                    "notes/templates/index.html", "notes/views.py", "static/css/file"]
+
+
+def test_a_directory_left_out_is_not_read(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (project / "node_modules" / "left-pad").mkdir(parents=True)
+    (project / "node_modules" / "left-pad" / "index.js").write_text("module.exports = 1\n")
+    from ansible_collections.webstack.django.plugins.lookup import source_files as plugin
+
+    walked: list[str] = []
+    real_walk = os.walk
+
+    def walk(top, **kwargs):  # noqa: ANN001, ANN202 - os.walk's own signature
+        for folder, dirs, names in real_walk(top, **kwargs):
+            walked.append(os.path.relpath(folder, project))
+            yield folder, dirs, names
+
+    monkeypatch.setattr(plugin.os, "walk", walk)
+    found = source_files(str(project), r"(^|/)node_modules(/|$)")
+    assert all("node_modules" not in entry["path"] for entry in found)
+    assert sorted(walked) == [".", "notes", "notes/templates"]
+
+
+def test_a_bad_exclude_is_refused(project: Path) -> None:
+    with pytest.raises(AnsibleLookupError, match="exclude is not a regular expression"):
+        source_files(str(project), "(unclosed")
