@@ -108,56 +108,48 @@ def _ancestors(path: str) -> list[str]:
     return chain
 
 
-def memory_limit(root: str = "/") -> tuple[int, str] | None:
-    """The smallest memory limit on PID 1's group and its ancestors, in bytes, with where it is set."""
+def _smallest(root: str, v2_file: str, controller: str, v1_files: list[str], parse) -> tuple[float, str] | None:
+    """The smallest value parse() reads in PID 1's group and every group above it - cgroup v2's v2_file, or the
+    v1_files of a v1 controller, their texts joined by a space - with where it is set."""
     base = os.path.join(root, "sys/fs/cgroup")
     found = groups(root)
-    best: tuple[int, str] | None = None
-    candidates = []
+    places = []
     if "" in found and os.path.exists(os.path.join(base, "cgroup.controllers")):
-        candidates += [(os.path.join(base, group.lstrip("/"), "memory.max"), f"cgroup v2 {group} memory.max")
-                       for group in _ancestors(found[""])]
-    if "memory" in found:
-        candidates += [(os.path.join(base, "memory", group.lstrip("/"), "memory.limit_in_bytes"),
-                        f"cgroup v1 {group} memory.limit_in_bytes") for group in _ancestors(found["memory"])]
-    for path, where in candidates:
-        text = _read(path)
-        if text is None or text == "max" or not text.isdigit():
-            continue
-        value = int(text)
-        if value >= V1_UNLIMITED:
-            continue
-        if best is None or value < best[0]:
+        places += [(os.path.join(base, group.lstrip("/")), [v2_file], f"cgroup v2 {group} {v2_file}")
+                   for group in _ancestors(found[""])]
+    if controller in found:
+        places += [(os.path.join(base, controller, group.lstrip("/")), v1_files, f"cgroup v1 {group} {v1_files[0]}")
+                   for group in _ancestors(found[controller])]
+    best: tuple[float, str] | None = None
+    for folder, names, where in places:
+        texts = [_read(os.path.join(folder, name)) for name in names]
+        value = None if None in texts else parse(" ".join(texts))
+        if value is not None and (best is None or value < best[0]):
             best = (value, where)
     return best
+
+
+def _bytes(text: str) -> int | None:
+    """A memory limit in bytes; None for "max" (v2) or v1's no-limit value."""
+    return int(text) if text.isdigit() and int(text) < V1_UNLIMITED else None
+
+
+def _cpus(text: str) -> float | None:
+    """CPUs from "QUOTA PERIOD" (v2's cpu.max; v1's quota and period); None for "max" or -1 (no quota)."""
+    parts = text.split()
+    if len(parts) != 2 or not all(part.isdigit() for part in parts) or int(parts[1]) == 0:
+        return None
+    return int(parts[0]) / int(parts[1])
+
+
+def memory_limit(root: str = "/") -> tuple[float, str] | None:
+    """The smallest memory limit on PID 1's group and its ancestors, in bytes, with where it is set."""
+    return _smallest(root, "memory.max", "memory", ["memory.limit_in_bytes"], _bytes)
 
 
 def cpu_limit(root: str = "/") -> tuple[float, str] | None:
     """The smallest CPU quota on PID 1's group and its ancestors, in CPUs, with where it is set."""
-    base = os.path.join(root, "sys/fs/cgroup")
-    found = groups(root)
-    best: tuple[float, str] | None = None
-    quotas = []
-    if "" in found and os.path.exists(os.path.join(base, "cgroup.controllers")):
-        for group in _ancestors(found[""]):
-            text = _read(os.path.join(base, group.lstrip("/"), "cpu.max"))
-            if text and len(text.split()) == 2:
-                quota, period = text.split()
-                quotas.append((quota, period, f"cgroup v2 {group} cpu.max"))
-    if "cpu" in found:
-        for group in _ancestors(found["cpu"]):
-            folder = os.path.join(base, "cpu", group.lstrip("/"))
-            quota = _read(os.path.join(folder, "cpu.cfs_quota_us"))
-            period = _read(os.path.join(folder, "cpu.cfs_period_us"))
-            if quota is not None and period is not None:
-                quotas.append((quota, period, f"cgroup v1 {group} cpu.cfs_quota_us"))
-    for quota, period, where in quotas:
-        if quota in ("max", "-1") or not quota.isdigit() or not period.isdigit() or int(period) == 0:
-            continue
-        value = int(quota) / int(period)
-        if best is None or value < best[0]:
-            best = (value, where)
-    return best
+    return _smallest(root, "cpu.max", "cpu", ["cpu.cfs_quota_us", "cpu.cfs_period_us"], _cpus)
 
 
 def resources(root: str = "/", cpus_online: int | None = None) -> dict:
