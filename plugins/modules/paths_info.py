@@ -11,8 +11,9 @@ author: webstack.django maintainers (@webstack)
 version_added: 0.2.0
 short_description: Read several paths in one run - what each is, where a link points, the text of a small file
 description:
-  - Does what a loop of M(ansible.builtin.stat) and M(ansible.builtin.slurp) does, in one module run instead of one
-    for each path. Never changes the host.
+  - Does what a loop of M(ansible.builtin.stat) and M(ansible.builtin.slurp) does, and what
+    M(ansible.builtin.find) does for the entries of a directory, in one module run instead of one for each path.
+    Never changes the host.
   - Each path is described with the keys M(ansible.builtin.stat) gives them (C(exists), C(islnk), C(isdir),
     C(isreg), C(lnk_source), C(lnk_target)), so that a caller can read it as it read a stat result.
   - A path named in O(read) also gets C(content), its text, when it is a regular file of at most 64 KiB
@@ -25,6 +26,13 @@ options:
     required: true
   read:
     description: Paths of O(paths) whose text to return as well.
+    type: list
+    elements: path
+    default: []
+  list:
+    description:
+      - Paths of O(paths) whose entries to return as well, each with its name, whether it is a directory (not
+        following links) and its modification time, newest first. A missing directory has no C(entries).
     type: list
     elements: path
     default: []
@@ -43,6 +51,12 @@ EXAMPLES = r"""
     paths: [/srv/shop/current, /srv/shop/previous, /srv/shop/shared/rollback-pin.json]
     read: [/srv/shop/shared/rollback-pin.json]
   register: __release_paths
+
+- name: Prune | Read the releases, newest first
+  webstack.django.paths_info:
+    paths: [/srv/shop/releases]
+    list: [/srv/shop/releases]
+  register: __release_dirs
 """
 
 RETURN = r"""
@@ -60,6 +74,14 @@ paths:
       lnk_target: /srv/shop/releases/0123456789ab
     /srv/shop/shared/rollback-pin.json:
       exists: false
+    /srv/shop/releases:
+      exists: true
+      islnk: false
+      isdir: true
+      isreg: false
+      entries:
+        - {name: 0123456789ab, isdir: true, mtime: 1733300000.5}
+        - {name: 89abcdef0123, isdir: true, mtime: 1733200000.25}
 """
 
 import os
@@ -72,8 +94,19 @@ from ansible.module_utils.common.text.converters import to_native
 MAX_READ = 65536
 
 
-def describe(path: str, read: bool) -> dict:
-    """What the path is, in stat's keys; with its text when asked and it is a small regular file."""
+def entries(path: str) -> list[dict]:
+    """The entries of a directory, newest first: each one's name, whether it is a directory, its mtime."""
+    found = []
+    with os.scandir(path) as listing:
+        for entry in listing:
+            info = entry.stat(follow_symlinks=False)
+            found.append({"name": entry.name, "isdir": stat.S_ISDIR(info.st_mode), "mtime": info.st_mtime})
+    return sorted(found, key=lambda entry: (-entry["mtime"], entry["name"]))
+
+
+def describe(path: str, read: bool, listed: bool = False) -> dict:
+    """What the path is, in stat's keys; with its text when asked and it is a small regular file, its entries
+    when asked and it is a directory."""
     try:
         info = os.lstat(path)
     except FileNotFoundError:
@@ -88,6 +121,10 @@ def describe(path: str, read: bool) -> dict:
     if islnk:
         result["lnk_target"] = os.readlink(path)
         result["lnk_source"] = os.path.realpath(path)
+    if listed:
+        if not result["isdir"]:
+            raise ValueError(f"{path} is not a directory, whose entries to list")
+        result["entries"] = entries(path)
     if read:
         try:
             with open(path, "rb") as handle:
@@ -111,21 +148,24 @@ def main() -> None:
         argument_spec={
             "paths": {"type": "list", "elements": "path", "required": True},
             "read": {"type": "list", "elements": "path", "default": []},
+            "list": {"type": "list", "elements": "path", "default": []},
         },
         supports_check_mode=True,
     )
     paths = module.params["paths"]
     read = set(module.params["read"])
-    for path in [*paths, *read]:
+    listed = set(module.params["list"])
+    for path in [*paths, *read, *listed]:
         if not os.path.isabs(path):
             module.fail_json(msg=f"{path}: the path must be absolute")
-    unknown = sorted(read.difference(paths))
-    if unknown:
-        module.fail_json(msg=f"read names paths that paths does not: {', '.join(unknown)}")
+    for option, asked in (("read", read), ("list", listed)):
+        unknown = sorted(asked.difference(paths))
+        if unknown:
+            module.fail_json(msg=f"{option} names paths that paths does not: {', '.join(unknown)}")
     described = {}
     for path in paths:
         try:
-            described[path] = describe(path, path in read)
+            described[path] = describe(path, path in read, path in listed)
         except (OSError, ValueError) as error:
             module.fail_json(msg=to_native(error), paths=described)
     module.exit_json(changed=False, paths=described)

@@ -100,6 +100,35 @@ def test_database_port_is_closed_to_every_other_host(client: Host, addresses: di
     assert "5432" in rules and addresses[WEB[0]] in rules and addresses[WEB[1]] in rules, rules
 
 
+# Speaks Redis's protocol from a web host with the app's environment: AUTH as the URL's user, then PING (redis-cli is
+# not installed on web hosts).
+REDIS_PROBE = """
+import os, socket, sys
+from urllib.parse import unquote, urlsplit
+url = urlsplit(os.environ[sys.argv[1]])
+conn = socket.create_connection((url.hostname, url.port), timeout=5)
+def ask(*words):
+    conn.sendall(("*%d\\r\\n" % len(words) + "".join("$%d\\r\\n%s\\r\\n" % (len(w.encode()), w) for w in words)).encode())
+    return conn.recv(512).decode().strip()
+print(url.hostname, url.port, ask("AUTH", unquote(url.username), unquote(url.password)), ask("PING"))
+"""
+
+
+def test_redis_on_the_database_host_answers_the_web_hosts_only(client: Host, addresses: dict[str, str]) -> None:
+    """webstack_redis with no redis group: Redis runs on the database host, the web hosts' environment names it, their
+    ACL user gets in, and the firewall refuses every other host."""
+    for name in WEB:
+        web = webstack_test.host(name)
+        for variable, port in (("REDIS_URL", 6379), ("CELERY_BROKER_URL", 6379), ("CACHE_URL", 6380)):
+            said = web.check_output(f"sh -c 'set -a; . {ROOT}/shared/env; python3 -c \"$0\" {variable}' '{REDIS_PROBE}'")
+            assert said == f"{addresses[DB]} {port} +OK +PONG", (name, variable, said)
+    for port in (6379, 6380):
+        probe = f"timeout 5 bash -c '</dev/tcp/{addresses[DB]}/{port}'"
+        assert client.run(probe).rc != 0, f"the ACME host is not a web host: Redis's port {port} must not answer it"
+    rules = webstack_test.host(DB).check_output("nft list table inet webstack_filter")
+    assert "6379" in rules and "6380" in rules and addresses[WEB[0]] in rules, rules
+
+
 def test_rolling_deploy_keeps_the_site_answering(client: Host, addresses: dict[str, str], tmp_path: Path) -> None:
     before = {name: json.loads(https(client, addresses[name], "/version")["body"])["revision"] for name in WEB}
     assert len(set(before.values())) == 1, before

@@ -32,6 +32,7 @@ UNCHECKED = {
     "postgresql_db_password": "checked for control characters by its own assert; passed to the module, not a file",
     "postgresql_restore_file": "an entry point's option (restore), checked there",
     "redis_password": "checked for control characters by its own assert; only its SHA-256 reaches a file",
+    "release_redis_password": "checked for control characters by its own assert, percent-encoded into the URLs",
 }
 
 CHECK = re.compile(r"^\s+- \[(?P<name>[a-z0-9_\[\].]+), \"(?P<kind>[^\"]+)\", ")

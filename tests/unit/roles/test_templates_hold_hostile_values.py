@@ -31,7 +31,7 @@ import functools
 import subprocess
 import tempfile
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, unquote, urlsplit
 
 import pytest
 import yaml
@@ -91,7 +91,7 @@ SYNTAX = {
 
 # The secrets: typed "str" with no validator (their values are never shown), refused by
 # their preflight's assert when they hold a control character.
-SECRETS = {"release_secret_key", "release_db_password", "postgresql_db_password"}
+SECRETS = {"release_secret_key", "release_db_password", "postgresql_db_password", "release_redis_password"}
 
 # Samples for options whose default is empty, so that there is a value to make hostile.
 SAMPLES = {
@@ -109,6 +109,8 @@ SAMPLES = {
     "release_csrf_trusted_origins": ["https://shop.example.com"],
     "release_secret_key": "k" * 50,
     "release_db_password": "secret",
+    "release_redis_host": "10.0.0.7",
+    "release_redis_password": "redis-secret-of-16-characters",
     "postgresql_settings": {"work_mem": "8MB"},
     "postgresql_client_addresses": ["10.0.0.0/8"],
     "postgresql_backup_hook": "/usr/local/bin/ship-dump",
@@ -302,6 +304,31 @@ def test_the_environment_file_reads_back_every_secret_byte_for_byte() -> None:
     read = _shell_environment(text)
     assert database_url_parts(read["DATABASE_URL"])["password"] == secret
     assert read["EXTRA"] == secret
+
+
+@pytest.mark.parametrize("host", ["10.0.0.7", "fd00::7", "localhost"])
+def test_the_redis_urls_read_back_every_secret_byte_for_byte(host: str) -> None:
+    """REDIS_URL and CELERY_BROKER_URL name the broker, CACHE_URL the cache, as redis-py and django-environ parse them."""
+    secret = "".join(chr(c) for c in range(33, 127)) + " é{#{{%"
+    template = ROLES / "release" / "templates" / "env.j2"
+    text = _render("release", template, {"release_db_password": "secret", "release_redis_host": host,
+                                         "release_redis_password": secret, "release_redis_user": "shop",
+                                         "__release_secret_file": "/srv/shop/shared/secret_key",
+                                         "__release_shared": "/srv/shop/shared"})
+    read = _shell_environment(text)
+    assert read["REDIS_URL"] == read["CELERY_BROKER_URL"]
+    for name, port in (("REDIS_URL", 6379), ("CACHE_URL", 6380)):
+        url = urlsplit(read[name])
+        assert (url.scheme, url.hostname, url.port, url.path) == ("redis", host, port, "/0"), read[name]
+        assert (unquote(url.username or ""), unquote(url.password or "")) == ("shop", secret)
+
+
+def test_without_redis_the_environment_names_none() -> None:
+    template = ROLES / "release" / "templates" / "env.j2"
+    text = _render("release", template, {"release_db_password": "secret", "release_redis_host": "",
+                                         "__release_secret_file": "/srv/shop/shared/secret_key",
+                                         "__release_shared": "/srv/shop/shared"})
+    assert not {"REDIS_URL", "CELERY_BROKER_URL", "CACHE_URL"} & set(_shell_environment(text))
 
 
 def test_the_password_kept_while_it_changes_reads_back_byte_for_byte() -> None:

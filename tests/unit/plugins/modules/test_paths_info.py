@@ -16,11 +16,14 @@ from ansible_collections.webstack.django.plugins.modules import paths_info as pa
 MODULE = paths_info_module.__file__
 
 
-def run(tmp_path: Path, paths: list[str], read: list[str] | None = None, check: bool = False) -> dict:
+def run(tmp_path: Path, paths: list[str], read: list[str] | None = None, check: bool = False,
+        listed: list[str] | None = None) -> dict:
     args = tmp_path.parent / f"{tmp_path.name}-args.json"
     module_args: dict = {"paths": paths, "_ansible_check_mode": check, "_ansible_tmpdir": str(tmp_path.parent)}
     if read is not None:
         module_args["read"] = read
+    if listed is not None:
+        module_args["list"] = listed
     args.write_text(json.dumps({"ANSIBLE_MODULE_ARGS": module_args}))
     done = subprocess.run([sys.executable, MODULE, str(args)], capture_output=True, text=True, check=False,
                           env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
@@ -98,3 +101,28 @@ def test_paths_must_be_absolute_and_read_must_name_paths_asked_about(app: Path) 
     assert "must be absolute" in run(app, ["current"])["msg"]
     result = run(app, [str(app / "current")], read=[str(app / "shared" / "pin.json")])
     assert result["failed"] is True and "read names paths that paths does not" in result["msg"]
+
+
+def test_the_entries_of_a_directory_come_newest_first_and_a_missing_one_has_none(app: Path) -> None:
+    releases = app / "releases"
+    (releases / "cccccccccccc").mkdir()
+    (releases / "notes.txt").write_text("not a release\n")
+    (releases / "link").symlink_to(releases / "aaaaaaaaaaaa")
+    for age, name in enumerate(["notes.txt", "cccccccccccc", "aaaaaaaaaaaa", "bbbbbbbbbbbb"]):
+        os.utime(releases / name, (1_700_000_000 - age * 60, 1_700_000_000 - age * 60))
+    os.utime(releases / "link", (1_600_000_000, 1_600_000_000), follow_symlinks=False)
+    missing = str(app / "nothing")
+    result = run(app, [str(releases), missing], listed=[str(releases), missing])
+    entries = result["paths"][str(releases)]["entries"]
+    assert [(entry["name"], entry["isdir"]) for entry in entries] == [
+        ("notes.txt", False), ("cccccccccccc", True), ("aaaaaaaaaaaa", True), ("bbbbbbbbbbbb", True), ("link", False)]
+    assert entries[0]["mtime"] == 1_700_000_000
+    assert result["paths"][missing] == {"exists": False}
+
+
+def test_only_a_directory_is_listed_and_list_must_name_paths_asked_about(app: Path) -> None:
+    current = str(app / "current")
+    result = run(app, [current], listed=[current])
+    assert result["failed"] is True and result["msg"] == f"{current} is not a directory, whose entries to list"
+    result = run(app, [current], listed=[str(app / "releases")])
+    assert result["failed"] is True and "list names paths that paths does not" in result["msg"]
