@@ -155,11 +155,14 @@ def assert_no_failures(counts: dict, least: int = 50) -> None:
 
 APP = SHARED.parent.parent / "examples" / "app"
 
-MIGRATION_0002 = """from django.db import migrations, models
+# The example app's last migration, which a new one follows.
+LAST_MIGRATION = "0002_words_tally"
+
+MIGRATION_PINNED = f"""from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    dependencies = [("notes", "0001_initial")]
+    dependencies = [("notes", "{LAST_MIGRATION}")]
     operations = [
         # A database default: the release before, which knows nothing of the
         # column, can still insert rows (a backward-compatible migration).
@@ -199,5 +202,5 @@ def app_with_migration(tmp_path: Path) -> Path:
     """examples/app with a new field and its (backward-compatible) migration."""
     field = "    created = models.DateTimeField(auto_now_add=True)\n"
     dest = app_variant(tmp_path, "v2", ("notes/models.py", field, field + "    pinned = models.BooleanField(db_default=False)\n"))
-    (dest / "notes" / "migrations" / "0002_note_pinned.py").write_text(MIGRATION_0002)
+    (dest / "notes" / "migrations" / "0003_note_pinned.py").write_text(MIGRATION_PINNED)
     return dest

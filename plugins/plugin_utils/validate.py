@@ -580,6 +580,60 @@ def admin_user(value: object) -> str | None:
     return "; ".join(found) or None
 
 
+process_name = _matching(
+    r"[a-z][a-z0-9-]{0,30}",
+    "is not a process name (lower-case letters, digits and -, at most 31, starting with a letter)",
+    "The name of one of the app's processes or scheduled jobs, the last part of its systemd unit's name.",
+)
+
+group_name = _matching(
+    r"[A-Za-z_][A-Za-z0-9_]{0,63}",
+    "is not an inventory group's name (letters, digits and _, at most 64, not starting with a digit)",
+    "The name of an inventory group, as Ansible takes it without a warning.",
+)
+
+_STOP_SIGNALS = ("SIGTERM", "SIGINT", "SIGQUIT", "SIGHUP", "SIGUSR1", "SIGUSR2")
+
+
+def process(value: object) -> str | None:
+    """An entry of webstack_processes: {command, count, group, one_host, stop_signal, stop_timeout}."""
+    if not isinstance(value, Mapping):
+        return f"is {_type_name(value)}, not a process {{command, count, ...}}"
+    unknown = sorted(set(value) - {"command", "count", "group", "one_host", "stop_signal", "stop_timeout"})
+    if unknown:
+        return f"has unknown keys {unknown} (command, count, group, one_host, stop_signal, stop_timeout)"
+    found = [f"command {problem}" for problem in check("text", value.get("command"))]
+    if isinstance(value.get("command"), str) and not value["command"].strip():
+        found.append("command is empty")
+    found += [f"count {problem}" for problem in check("count", value.get("count", 1))]
+    found += [f"stop_timeout {problem}" for problem in check("positive", value.get("stop_timeout", 60))]
+    found += [f"group {problem}" for problem in check("group_name", value.get("group", "webservers"))]
+    if not isinstance(value.get("one_host", False), bool):
+        found.append("one_host is not true or false")
+    if str(value.get("stop_signal", "SIGTERM")).upper() not in _STOP_SIGNALS:
+        found.append(f"stop_signal is not one of {', '.join(_STOP_SIGNALS)}")
+    return "; ".join(found) or None
+
+
+def timer(value: object) -> str | None:
+    """An entry of webstack_timers: {command (a management command and its arguments), on_calendar, group, timeout}."""
+    if not isinstance(value, Mapping):
+        return f"is {_type_name(value)}, not a scheduled job {{command, on_calendar, ...}}"
+    unknown = sorted(set(value) - {"command", "on_calendar", "group", "timeout"})
+    if unknown:
+        return f"has unknown keys {unknown} (command, on_calendar, group, timeout)"
+    command = value.get("command")
+    words = command.split() if isinstance(command, str) else command
+    if not words or not isinstance(words, list):
+        found = ["command is not a management command (a string, or a list of its arguments)"]
+    else:
+        found = [f"command{problem}" for problem in check("list:text", words)]
+    found += [f"on_calendar {problem}" for problem in check("calendar", value.get("on_calendar"))]
+    found += [f"timeout {problem}" for problem in check("positive", value.get("timeout", 3600))]
+    found += [f"group {problem}" for problem in check("group_name", value.get("group", "webservers"))]
+    return "; ".join(found) or None
+
+
 KINDS: dict[str, Callable[[object], str | None]] = {
     "absolute_path": absolute_path,
     "admin_user": admin_user,
@@ -587,12 +641,16 @@ KINDS: dict[str, Callable[[object], str | None]] = {
     "count": _bounded(0),
     "data_path": data_path,
     "firewall_rule": firewall_rule,
+    "group_name": group_name,
     "host": host,
     "kernel_module": kernel_module,
     "multiline_text": multiline_text,
     "origin": origin,
     "percent": _bounded(0, 100),
     "positive": _bounded(1),
+    "process": process,
+    "process_name": process_name,
+    "timer": timer,
     "ssh_algorithm": ssh_algorithm,
     "version": version,
     "allowed_host": allowed_host,

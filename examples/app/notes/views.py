@@ -14,7 +14,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from .forms import NoteForm
-from .models import Note
+from .models import Note, Tally
+from .tasks import count_words
 
 
 @cache
@@ -29,12 +30,15 @@ def index(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = NoteForm(request.POST, request.FILES)
         if form.is_valid():
-            form.save()
+            note = form.save()
+            # To the worker once the note is in the database (at once, without a broker).
+            count_words.delay_on_commit(note.pk)
             return redirect("index")
     else:
         form = NoteForm()
     notes = Note.objects.all()[:20]
-    return render(request, "notes/index.html", {"form": form, "notes": notes, "revision": revision()})
+    return render(request, "notes/index.html",
+                  {"form": form, "notes": notes, "tally": Tally.objects.first(), "revision": revision()})
 
 
 @never_cache

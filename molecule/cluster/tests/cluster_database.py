@@ -17,7 +17,8 @@ def secrets_file(tmp_path: Path, password: str) -> Path:
     path = tmp_path / "secrets.yml"
     quoted = password.replace("'", "''")
     path.write_text(f"webstack_db_password: !unsafe '{quoted}'\n"
-                    "release_environment: {DJANGO_DB_CONN_MAX_AGE: '0'}\n", encoding="utf-8")
+                    "release_environment: {DJANGO_DB_CONN_MAX_AGE: '0', CELERY_VISIBILITY_TIMEOUT: '20'}\n",
+                    encoding="utf-8")
     return path
 
 

@@ -149,7 +149,7 @@ def test_rolling_deploy_keeps_the_site_answering(client: Host, addresses: dict[s
     assert [part.count("changed: [") for part in switches] == [1, 1], switches
     migrations = task_results(run.stdout, "Prepare | Apply migrations")
     assert sum(part.count("changed: [") for part in migrations) == 1, migrations
-    assert sql("SELECT count(*) FROM django_migrations WHERE app = 'notes' AND name = '0002_note_pinned'") == "1"
+    assert sql("SELECT count(*) FROM django_migrations WHERE app = 'notes' AND name = '0003_note_pinned'") == "1"
     # The deploy ends as a browser would: each nginx served the first page and the hashed stylesheet it references.
     for name in WEB:
         served = re.search(rf"{re.escape(webstack_test.container(name))}: https://\S+/ answered 200, and "

@@ -173,7 +173,7 @@ def test_new_release_under_load(app: Host, tmp_path: Path) -> None:
         run = playbook("deploy.yml", webstack_source_path=str(webstack_test.app_with_migration(tmp_path)))
     assert run.returncode == 0, run.stdout[-3000:]
     # The migration ran once, before the switch, and the old release kept serving meanwhile.
-    assert sql(app, "SELECT count(*) FROM django_migrations WHERE app = 'notes' AND name = '0002_note_pinned'") == "1"
+    assert sql(app, "SELECT count(*) FROM django_migrations WHERE app = 'notes' AND name = '0003_note_pinned'") == "1"
     assert sql(app, "SELECT column_default FROM information_schema.columns "
                     "WHERE table_name = 'notes_note' AND column_name = 'pinned'") == "false"
     after = version(app)
@@ -306,7 +306,7 @@ BROKEN_MIGRATION = """from django.db import migrations
 
 
 class Migration(migrations.Migration):
-    dependencies = [("notes", "0001_initial")]
+    dependencies = [("notes", "0002_words_tally")]
     operations = [migrations.RunSQL("SELECT webstack_no_such_function()")]
 """
 
@@ -324,7 +324,7 @@ def test_a_failed_step_says_what_failed_in_its_own_words(app: Host, tmp_path: Pa
                     "The site still serves the release it served before"]
     else:
         broken = webstack_test.app_variant(tmp_path, "bad-migration")
-        (broken / "notes" / "migrations" / "0003_broken.py").write_text(BROKEN_MIGRATION)
+        (broken / "notes" / "migrations" / "0004_broken.py").write_text(BROKEN_MIGRATION)
         expected = ['stopped at "Prepare | Apply migrations"', "webstack_no_such_function() does not exist",
                     "still serves the release and the settings it served before"]
     run = playbook("deploy.yml", webstack_source_path=str(broken))
@@ -334,7 +334,7 @@ def test_a_failed_step_says_what_failed_in_its_own_words(app: Host, tmp_path: Pa
         assert part in output, f"{part!r} missing from: {output[-3000:]}"
     print(f"{case}: {webstack_test.refusal(run)[:600]}")
     assert version(app)["revision"] == serving
-    assert sql(app, "SELECT count(*) FROM django_migrations WHERE name = '0003_broken'") == "0"
+    assert sql(app, "SELECT count(*) FROM django_migrations WHERE name = '0004_broken'") == "0"
 
 
 @webstack_test.only_on("trixie")

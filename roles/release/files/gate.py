@@ -45,7 +45,7 @@ def failed_here() -> str:
 
 def wsgi_application(target: str) -> object:
     """Imports "module.path:callable" (or "module.path:factory()") as gunicorn does."""
-    module, _, name = target.partition(":")
+    module, name = target.partition(":")[::2]
     app = getattr(importlib.import_module(module), (name or "application").removesuffix("()"))
     app = app() if name.endswith("()") else app
     if not callable(app):
@@ -103,7 +103,7 @@ def check(target: str, deploy_checks: str, migrations: str) -> int:
 
 def readable(root: str) -> None:
     """u=rwX,g=rX,o=rX below root, as `chmod -R` would give it."""
-    for folder, _, files in os.walk(root):
+    for folder, _subfolders, files in os.walk(root):
         os.chmod(folder, 0o755)
         for name in files:
             path = os.path.join(folder, name)
@@ -160,8 +160,7 @@ def main(argv: list[str]) -> int:
         sys.stderr.write("usage: gate.py check WSGI_APP DEPLOY_CHECKS MIGRATIONS | "
                          "gate.py finish WSGI_APP COLLECTSTATIC HOST [PATH...]\n")
         return 2
-    command, _ = commands[argv[0]]
-    return command(*argv[1:])
+    return commands[argv[0]][0](*argv[1:])
 
 
 if __name__ == "__main__":

@@ -78,6 +78,9 @@ CONTEXT = {
     "groups": {"all": ["web1"], "webservers": ["web1"], "dbservers": ["web1"]},
     # The site's name, which the preflight requires.
     "webstack_domains": ["shop.example.com"],
+    # A process and a scheduled job, for the processes role's units.
+    "webstack_processes": {"worker": {"command": "celery -A shop worker --loglevel INFO", "count": 2}},
+    "webstack_timers": {"tally": {"command": "tally_notes --quiet", "on_calendar": "daily"}},
 }
 
 # The syntax of each file, where it cannot quote some characters (validate._UNSAFE_FOR).
@@ -111,6 +114,9 @@ SAMPLES = {
     "release_db_password": "secret",
     "release_redis_host": "10.0.0.7",
     "release_redis_password": "redis-secret-of-16-characters",
+    "processes_declared": {"worker": {"command": "celery -A shop worker --loglevel INFO", "count": 2}},
+    "processes_timers": {"tally": {"command": "tally_notes --quiet", "on_calendar": "daily"}},
+    "processes_default_group": "webservers",
     "postgresql_settings": {"work_mem": "8MB"},
     "postgresql_client_addresses": ["10.0.0.0/8"],
     "postgresql_backup_hook": "/usr/local/bin/ship-dump",
@@ -163,7 +169,11 @@ def _variables(role: str, release: str = "12") -> dict:
 
 
 def _render(role: str, template: Path, overrides: dict, release: str = "12") -> str:
-    templar = Templar(loader=DataLoader(), variables={**_variables(role, release), **CONTEXT, **overrides})
+    # The role's templates directory is where {% include %} looks, as for the template action.
+    loader = DataLoader()
+    loader.set_basedir(str(template.parent))
+    templar = Templar(loader=loader, variables={**_variables(role, release), **CONTEXT, **overrides,
+                                                "ansible_search_path": [str(template.parent)]})
     # As the template action renders a file (its defaults: trim_blocks, no lstrip).
     return templar.template(trust_as_template(template.read_text()), escape_backslashes=False,
                             overrides={"trim_blocks": True, "lstrip_blocks": False})
