@@ -20,7 +20,7 @@ description:
   - A process runs on every host of its group (O(default_group) unless it names one), as C(count) instances of a
     template unit C(APP-NAME@.service) (C(APP-NAME@1.service), C(APP-NAME@2.service), ...). A process with
     C(one_host) (a scheduler, such as celery beat) and every timer run on the first host of their group only, in
-    inventory order: when that host leaves the group, the next run moves them to the next one.
+    inventory order; when that host leaves the group, the next run moves them to the next one.
 options:
   _input:
     description: The processes, by name; each a mapping with C(command) and optionally C(count), C(group),

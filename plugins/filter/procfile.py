@@ -14,11 +14,11 @@ author: webstack.django maintainers (@webstack)
 version_added: 0.3.0
 short_description: The processes a project's Procfile declares, in the form of C(webstack_processes)
 description:
-  - Reads a Procfile as Heroku, Dokku and Piku do, one C(name: command) a line, blank lines and C(#) comments
-    skipped, and returns its processes in the form C(webstack_processes) takes, each with a count of 1.
+  - Reads a Procfile as Heroku, Dokku and Piku do, a process a line (its name, a colon, its command), blank lines
+    and C(#) comments skipped, and returns its processes in the form C(webstack_processes) takes, each with a count of 1.
   - C(web) and C(release) are left out, as the collection runs those itself (gunicorn; the migration before the switch).
   - A process named C(clock), C(beat), C(scheduler) or C(cron), or whose command runs C(beat), is a scheduler
-    (C(one_host)): it runs on one host only.
+    (C(one_host)), which runs on one host only.
   - A name is lower-cased, with C(_) read as C(-) (a systemd unit's name).
 options:
   _input:

@@ -75,8 +75,8 @@ def test_a_timer_command_keeps_its_arguments() -> None:
     timers = {"report": {"command": ["send_report", "--to", "ops@example.com"], "on_calendar": "Mon 07:00",
                          "timeout": 600}}
     (unit,) = process_units({}, timers, "web1", GROUPS, "shop")
-    assert (unit["command"], unit["on_calendar"], unit["timeout"]) == (["send_report", "--to", "ops@example.com"],
-                                                                        "Mon 07:00", 600)
+    expected = (["send_report", "--to", "ops@example.com"], "Mon 07:00", 600)
+    assert (unit["command"], unit["on_calendar"], unit["timeout"]) == expected
 
 
 @pytest.mark.parametrize(("processes", "timers", "words"), [
