@@ -544,13 +544,18 @@ def data_path(value: object) -> str | None:
     return None
 
 
+def _mapping(value: object, what: str, keys: tuple[str, ...]) -> str | None:
+    """Why value is not a mapping of what (with keys among keys), or None."""
+    if not isinstance(value, Mapping):
+        return f"is {_type_name(value)}, not {what} {{{', '.join(keys[:2])}, ...}}"
+    unknown = sorted(set(value) - set(keys))
+    return f"has unknown keys {unknown} ({', '.join(keys)})" if unknown else None
+
+
 def firewall_rule(value: object) -> str | None:
     """A firewall rule: {port, proto (tcp|udp), sources (IP networks), comment}."""
-    if not isinstance(value, Mapping):
-        return f"is {_type_name(value)}, not a rule {{port, proto, sources, comment}}"
-    unknown = sorted(set(value) - {"port", "proto", "sources", "comment"})
-    if unknown:
-        return f"has unknown keys {unknown} (port, proto, sources, comment)"
+    if (why := _mapping(value, "a rule", ("port", "proto", "sources", "comment"))) is not None:
+        return why
     found = [f"port {problem}" for problem in check("port", value.get("port"))]
     if value.get("proto", "tcp") not in ("tcp", "udp"):
         found.append(f"proto {_shown(value.get('proto'))} is not tcp or udp")
@@ -597,11 +602,9 @@ _STOP_SIGNALS = ("SIGTERM", "SIGINT", "SIGQUIT", "SIGHUP", "SIGUSR1", "SIGUSR2")
 
 def process(value: object) -> str | None:
     """An entry of webstack_processes: {command, count, group, one_host, stop_signal, stop_timeout}."""
-    if not isinstance(value, Mapping):
-        return f"is {_type_name(value)}, not a process {{command, count, ...}}"
-    unknown = sorted(set(value) - {"command", "count", "group", "one_host", "stop_signal", "stop_timeout"})
-    if unknown:
-        return f"has unknown keys {unknown} (command, count, group, one_host, stop_signal, stop_timeout)"
+    keys = ("command", "count", "group", "one_host", "stop_signal", "stop_timeout")
+    if (why := _mapping(value, "a process", keys)) is not None:
+        return why
     found = [f"command {problem}" for problem in check("text", value.get("command"))]
     if isinstance(value.get("command"), str) and not value["command"].strip():
         found.append("command is empty")
@@ -617,11 +620,8 @@ def process(value: object) -> str | None:
 
 def timer(value: object) -> str | None:
     """An entry of webstack_timers: {command (a management command and its arguments), on_calendar, group, timeout}."""
-    if not isinstance(value, Mapping):
-        return f"is {_type_name(value)}, not a scheduled job {{command, on_calendar, ...}}"
-    unknown = sorted(set(value) - {"command", "on_calendar", "group", "timeout"})
-    if unknown:
-        return f"has unknown keys {unknown} (command, on_calendar, group, timeout)"
+    if (why := _mapping(value, "a scheduled job", ("command", "on_calendar", "group", "timeout"))) is not None:
+        return why
     command = value.get("command")
     words = command.split() if isinstance(command, str) else command
     if not words or not isinstance(words, list):
