@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -74,11 +75,12 @@ def test_a_note_posted_through_nginx_is_counted_by_a_worker(client: Host, addres
         score = host.check_output(f"systemd-analyze security {WORKER} | tail -n 1")
         print(f"{name}: {score}")
         assert float(score.split("level for")[1].split(":")[1].split()[0]) <= 2.0, score
-    post(client, addresses[WEB[1]], "three words here")
-    ((text, words, host, attempts),) = counted("text = 'three words here'")
+    text = f"three words {uuid.uuid4().hex[:8]}"
+    post(client, addresses[WEB[1]], text)
+    ((text, words, host, attempts),) = counted(f"text = '{text}'")
     assert host in hostnames, host
     # The note's three words, and where the worker's host has the upload (the host that took it: media is not
-    # shared), its attachment's five: "attachment of three words here".
+    # shared), its attachment's five: "attachment of three words <id>".
     assert (words, attempts) == (8 if hostnames[host] == WEB[1] else 3, 1), (text, words, host, attempts)
     print(f"counted {words} words on {hostnames[host]}")
 
