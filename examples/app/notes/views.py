@@ -36,9 +36,8 @@ def index(request: HttpRequest) -> HttpResponse:
             return redirect("index")
     else:
         form = NoteForm()
-    notes = Note.objects.all()[:20]
-    return render(request, "notes/index.html",
-                  {"form": form, "notes": notes, "tally": Tally.objects.first(), "revision": revision()})
+    context = {"form": form, "notes": Note.objects.all()[:20], "tally": Tally.objects.first(), "revision": revision()}
+    return render(request, "notes/index.html", context)
 
 
 @never_cache

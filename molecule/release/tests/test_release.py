@@ -385,8 +385,8 @@ def test_a_source_directory_in_git_is_named_by_its_commit(app: Host, tmp_path: P
 
 
 # The example app's home page, and the same page with a template that is missing (as a missing manifest entry would be).
-INDEX = 'return render(request, "notes/index.html", {"form": form, "notes": notes, "revision": revision()})'
-MISSING_PAGE = 'return render(request, "notes/no_such_page.html", {"form": form})'
+INDEX = 'return render(request, "notes/index.html", context)'
+MISSING_PAGE = 'return render(request, "notes/no_such_page.html", context)'
 
 
 @webstack_test.only_on("trixie")
