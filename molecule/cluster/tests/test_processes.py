@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import webstack_test
+from cluster_database import secrets_file, served_password
 from testinfra.host import Host
 from webstack_test import assert_no_failures
 
@@ -109,7 +110,9 @@ def test_a_rolling_deploy_with_jobs_in_flight_loses_none(client: Host, addresses
     both = ",".join(addresses[name] for name in WEB)
     with webstack_test.load(webstack_test.container(ACME), {"WEBSTACK_TLS": both, "WEBSTACK_CA": ROOT_CA}) as counts:
         enqueue(jobs)
+        # With the password the hosts serve with (the rotation tests before may have changed it).
         run = webstack_test.playbook(PROJECT / "playbooks" / "deploy.yml",
+                                     "-e", f"@{secrets_file(tmp_path, served_password(WEB[0]))}",
                                      webstack_source_path=str(webstack_test.app_variant(tmp_path, "jobs")))
     assert run.returncode == 0, webstack_test.output(run)[-3000:]
     assert_no_failures(counts)
@@ -152,7 +155,9 @@ def test_a_release_whose_worker_does_not_stay_up_is_switched_back(tmp_path: Path
         "webstack_example/celery.py", 'app = Celery("webstack_example")',
         'if os.environ.get("WEBSTACK_PROCESS") == "worker":\n    raise SystemExit("the worker refuses to start")\n'
         'app = Celery("webstack_example")'))
-    run = webstack_test.playbook(PROJECT / "playbooks" / "deploy.yml", webstack_source_path=str(broken))
+    run = webstack_test.playbook(PROJECT / "playbooks" / "deploy.yml",
+                                 "-e", f"@{secrets_file(tmp_path, served_password(WEB[0]))}",
+                                 webstack_source_path=str(broken))
     output = webstack_test.output(run)
     assert run.returncode != 0
     assert f"{WORKER} did not stay up" in output and "Switched back" in output, output[-3000:]

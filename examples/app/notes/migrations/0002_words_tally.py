@@ -9,10 +9,10 @@ class Migration(migrations.Migration):
             model_name="note", name="words", field=models.PositiveIntegerField(blank=True, null=True)
         ),
         migrations.AddField(
-            model_name="note", name="counted_by", field=models.CharField(blank=True, max_length=255)
+            model_name="note", name="counted_by", field=models.CharField(blank=True, db_default="", max_length=255)
         ),
         migrations.AddField(
-            model_name="note", name="count_attempts", field=models.PositiveIntegerField(default=0)
+            model_name="note", name="count_attempts", field=models.PositiveIntegerField(db_default=0)
         ),
         migrations.CreateModel(
             name="Tally",
