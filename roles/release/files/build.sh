@@ -3,11 +3,13 @@
 # the Django project is there, the virtualenv, the requirements (uv or pip,
 # bytecode compiled up front: the sandboxed app cannot write __pycache__ at run
 # time), then the app's own bytecode. Run by tasks/build.yml as
-#   sh -c "<this file>" build RELEASE MANAGE_PY REQUIREMENTS INSTALLER UV PYTHON
+#   sh -c "<this file>" build RELEASE MANAGE_PY REQUIREMENTS INSTALLER UV PYTHON REVISION META USER GROUP
+# and, last, the release's REVISION and .webstack-release.json (META) and its
+# static root, which collectstatic fills as the app's USER.
 # Each step says its name on stderr first, so that a failure reads
 # "installing the requirements with uv: <the installer's own words>".
 set -eu
-release=$1 manage=$2 requirements=$3 installer=$4 uv=$5 python=$6
+release=$1 manage=$2 requirements=$3 installer=$4 uv=$5 python=$6 revision=$7 meta=$8 user=$9 group=${10}
 
 # Files the app's user can read and run, whatever umask the session has: where
 # PAM applies login.defs (pam_umask, as Debian 13 does for sudo) and the base
@@ -40,4 +42,11 @@ fi
 
 step "compiling the app's bytecode"
 "$release/venv/bin/python" -m compileall -q -x '/venv/' "$release"
+step "writing the revision and making the static root"
+printf '%s\n' "$revision" >"$release/REVISION"
+printf '%s\n' "$meta" >"$release/.webstack-release.json"
+chgrp "$group" "$release/REVISION" "$release/.webstack-release.json"
+mkdir -p "$release/static"
+chown "$user:$group" "$release/static"
+chmod 0755 "$release/static"
 echo "built $release" >&2
