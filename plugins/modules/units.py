@@ -110,7 +110,7 @@ def parse_show(text, count):
             if blocks[-1]:
                 blocks.append({})
             continue
-        key, _, value = line.partition("=")
+        key, value = line.split("=", 1) if "=" in line else (line, "")
         blocks[-1][key] = value.strip()
     blocks = [block for block in blocks if block]
     if len(blocks) != count:
