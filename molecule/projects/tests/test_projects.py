@@ -5,7 +5,9 @@ project (django-environ, dj-database-url, whitenoise, a Procfile; no line change
 
 For each: its pages answer 200 through nginx, a hashed static file its page references is
 served and cached for good, an admin logs in after `manage createsuperuser`, and a release whose
-home page fails is stopped before it serves, with zero failed requests.
+home page fails is stopped before it serves, with zero failed requests. The twelve-factor project
+is served as ASGI (gunicorn with uvicorn's worker), and its Procfile's worker (django-tasks'
+`db_worker`) runs the tasks its code enqueues.
 """
 
 from __future__ import annotations
@@ -147,6 +149,59 @@ def test_an_admin_logs_in_after_manage_createsuperuser(site: Site) -> None:
     # The password went through the environment only: in no log of the host.
     logs = on(site).check_output("journalctl --no-pager -q -o cat; cat /var/log/auth.log 2>/dev/null || true")
     assert ADMIN_PASSWORD not in logs
+
+
+def twelve_factor_only(site: Site) -> None:
+    if site.key != "twelve-factor":
+        pytest.skip("the twelve-factor project's Procfile and ASGI application")
+
+
+def manage(site: Site, code: str) -> str:
+    """Python run by the project's `manage.py shell` on the host, as the app (the admins' command); its output."""
+    return on(site).check_output(f"/usr/local/sbin/{site.app}-manage shell --no-startup -c {shlex.quote(code)}")
+
+
+def test_the_asgi_application_is_served_by_uvicorns_worker(site: Site) -> None:
+    """webstack_asgi_app: gunicorn loads config.asgi:application with uvicorn's worker class, and uvicorn serves."""
+    twelve_factor_only(site)
+    host = on(site)
+    settings = host.file(f"/etc/gunicorn/{site.app}.conf.py").content_string
+    assert 'wsgi_app = "config.asgi:application"' in settings
+    assert 'worker_class = "uvicorn_worker.UvicornWorker"' in settings
+    journal = host.check_output(f"journalctl -u gunicorn-{site.app}.service -o cat --no-pager")
+    print(f"{site.key}: the app server's journal, last lines: {journal.splitlines()[-4:]}")
+    assert re.search(r"Started server process \[\d+\]", journal), journal[-2000:]
+    assert status(curl(site, "/")) == 200
+
+
+def test_the_procfiles_worker_runs_the_projects_tasks(site: Site) -> None:
+    """The Procfile's `worker: python manage.py db_worker` is a unit of its own, which runs a task enqueued by the
+    project's code: the task's result is in the database, and the worker's journal names it."""
+    twelve_factor_only(site)
+    host = on(site)
+    unit = f"{site.app}-worker@1.service"
+    assert host.service(unit).is_running and host.service(unit).is_enabled
+    assert "python manage.py db_worker" in host.file(f"/etc/systemd/system/{site.app}-worker@.service").content_string
+    task_id = manage(site, (
+        "from blog.models import Post\n"
+        "Post.objects.update_or_create(slug='tasks-test', defaults={'title': 'Tasks', 'body': 'one two three four five'})\n"
+        "from blog.tasks import count_words\n"
+        "print(count_words.enqueue('tasks-test').id)"
+    )).strip().splitlines()[-1]
+    result = ""
+    for _ in range(60):
+        result = manage(site, (
+            "from django_tasks_db.models import DBTaskResult\n"
+            f"r = DBTaskResult.objects.get(id='{task_id}')\n"
+            "print(r.status, r.return_value)"
+        )).strip().splitlines()[-1]
+        if not result.startswith(("READY", "RUNNING")):
+            break
+        time.sleep(1)
+    journal = host.check_output(f"journalctl -u {unit} -o cat --no-pager")
+    print(f"{site.key}: task {task_id} -> {result}")
+    assert result == "SUCCESSFUL 5", result
+    assert re.search(rf"Task id={task_id} .*state=SUCCESSFUL", journal), journal[-2000:]
 
 
 def project_copy(site: Site, tmp_path: Path, edit: tuple[str, str, str]) -> Path:

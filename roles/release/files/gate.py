@@ -66,8 +66,19 @@ def report(result: dict) -> int:
     return 1 if result["failed"] else 0
 
 
-def check(target: str, deploy_checks: str, migrations: str) -> int:
+def worker_class(target: str) -> None:
+    """Imports gunicorn's worker class "package.module.Class" (uvicorn's, for an ASGI app) as gunicorn does."""
+    module, name = target.rsplit(".", 1)
+    getattr(importlib.import_module(module), name)
+
+
+def check(target: str, deploy_checks: str, migrations: str, worker: str = "") -> int:
     result: dict = {"failed": "", "error": "", "roots": {}, "migrations": ""}
+    if "." in worker:
+        try:
+            worker_class(worker)
+        except BaseException:  # noqa: BLE001 - an ImportError, or whatever the package raises
+            return report({**result, "failed": "worker", "error": last_words(traceback.format_exc())})
     try:
         wsgi_application(target)
         django_ready()
@@ -157,7 +168,7 @@ def finish(target: str, collect: str, host: str, *paths: str) -> int:
 def main(argv: list[str]) -> int:
     commands = {"check": (check, 3), "finish": (finish, 3)}
     if len(argv) < 1 or argv[0] not in commands or len(argv) - 1 < commands[argv[0]][1]:
-        sys.stderr.write("usage: gate.py check WSGI_APP DEPLOY_CHECKS MIGRATIONS | "
+        sys.stderr.write("usage: gate.py check WSGI_APP DEPLOY_CHECKS MIGRATIONS [WORKER_CLASS] | "
                          "gate.py finish WSGI_APP COLLECTSTATIC HOST [PATH...]\n")
         return 2
     return commands[argv[0]][0](*argv[1:])
