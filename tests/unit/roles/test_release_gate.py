@@ -95,6 +95,20 @@ def test_a_wsgi_application_that_does_not_import_stops_the_gate(project: Path, t
         assert lines[-1]["failed"] == "import" and words in lines[-1]["error"], lines
 
 
+def test_an_asgi_apps_worker_class_is_imported_before_the_app(project: Path) -> None:
+    """webstack_asgi_app: a release whose virtualenv lacks uvicorn's worker stops at the gate, naming it; gunicorn's
+    own classes (no dot) import nothing."""
+    rc, lines = gate(project, "check", "shop.asgi:application", "0", "0", "uvicorn_worker_missing.UvicornWorker")
+    assert rc == 1
+    assert lines[-1]["failed"] == "worker", lines
+    assert "No module named 'uvicorn_worker_missing'" in lines[-1]["error"], lines
+    rc, lines = gate(project, "check", "shop.asgi:application", "0", "0", "json.NoSuchClass")
+    assert rc == 1 and lines[-1]["failed"] == "worker" and "NoSuchClass" in lines[-1]["error"], lines
+    for worker in ("sync", "", "json.JSONDecoder"):
+        rc, lines = gate(project, "check", "shop.asgi:application", "0", "0", worker)
+        assert rc == 0 and lines[-1]["failed"] == "", (worker, lines)
+
+
 def test_finish_collects_readable_static_files_and_asks_each_smoke_path(project: Path) -> None:
     rc, lines = gate(project, "finish", "shop.wsgi:application", "1", "shop.example.test", "/", "/missing")
     assert rc == 0, lines
