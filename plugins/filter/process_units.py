@@ -48,6 +48,12 @@ options:
     description: The group of a process or timer that names none.
     type: str
     default: webservers
+  app_hosts:
+    description:
+      - The hosts that have the app's release (the web and worker hosts). Given, a group that holds another host
+        is refused, naming it; omitted, any group is taken.
+    type: list
+    elements: str
 """
 
 EXAMPLES = r"""
@@ -76,10 +82,14 @@ _PROCESS_KEYS = {"command", "count", "group", "one_host", "stop_signal", "stop_t
 _TIMER_KEYS = {"command", "on_calendar", "group", "timeout"}
 
 
-def _group(spec: dict, groups: dict, default_group: str, what: str) -> list[str]:
+def _group(spec: dict, groups: dict, default_group: str, what: str, app_hosts: list[str] | None) -> list[str]:
     group = spec.get("group") or default_group
     if group not in groups:
         raise AnsibleFilterError(f"{what}: the group {group!r} is not in the inventory")
+    outside = [host for host in groups[group] if app_hosts is not None and host not in app_hosts]
+    if outside:
+        raise AnsibleFilterError(f"{what}: the group {group!r} holds {', '.join(outside)}, in neither webservers nor "
+                                 "workers: a process runs only where the app's release is (put the host in workers)")
     return list(groups[group])
 
 
@@ -90,7 +100,7 @@ def _count(value: object, what: str) -> int:
 
 
 def process_units(processes: object, timers: object, host: str, groups: dict, app: str,
-                  default_group: str = "webservers") -> list[dict]:
+                  default_group: str = "webservers", app_hosts: list[str] | None = None) -> list[dict]:
     if not isinstance(processes, dict) or not isinstance(timers, dict):
         raise AnsibleFilterError("process_units: expects the processes and the timers, each a mapping by name")
     units: list[dict] = []
@@ -108,7 +118,7 @@ def process_units(processes: object, timers: object, host: str, groups: dict, ap
         if signal not in _SIGNALS:
             raise AnsibleFilterError(f"{what}: stop_signal must be one of {', '.join(sorted(_SIGNALS))}")
         count = _count(spec.get("count", 1), what)
-        hosts = _group(spec, groups, default_group, what)
+        hosts = _group(spec, groups, default_group, what, app_hosts)
         if spec.get("one_host"):
             hosts, count = hosts[:1], min(count, 1)
         if host not in hosts:
@@ -133,7 +143,7 @@ def process_units(processes: object, timers: object, host: str, groups: dict, ap
         words = command.split() if isinstance(command, str) else list(command)
         if not words or not all(isinstance(word, str) and word for word in words):
             raise AnsibleFilterError(f"{what}: command must be a management command and its arguments")
-        if host not in _group(spec, groups, default_group, what)[:1]:
+        if host not in _group(spec, groups, default_group, what, app_hosts)[:1]:
             continue
         units.append({"unit": f"{app}-{name}.timer", "service": f"{app}-{name}.service", "name": name,
                       "kind": "timer", "command": words, "on_calendar": str(spec["on_calendar"]),

@@ -85,9 +85,11 @@ def test_web_hosts_reach_the_database_over_the_network_with_scram(addresses: dic
     assert sql("SELECT rolpassword LIKE 'SCRAM-SHA-256$%' FROM pg_authid WHERE rolname = 'shop'") == "t"
     for name in WEB:
         assert database_url(name)["host"] == addresses[DB], name
-    # The connections the app holds come from the web hosts, over TLS.
+    # The connections the app holds come from the web hosts, over TLS (the worker host's scheduled job, on the
+    # database host, connects through the loopback).
     connected = sql("SELECT DISTINCT host(client_addr) || ' ' || ssl FROM pg_stat_activity "
-                    "JOIN pg_stat_ssl USING (pid) WHERE datname = 'shop' AND client_addr IS NOT NULL")
+                    "JOIN pg_stat_ssl USING (pid) WHERE datname = 'shop' AND client_addr IS NOT NULL "
+                    "AND NOT client_addr <<= '127.0.0.0/8' AND client_addr <> '::1'")
     assert {line.split()[0] for line in connected.splitlines()} <= {addresses[name] for name in WEB}, connected
     assert all(line.endswith(" true") for line in connected.splitlines()), connected
 
@@ -144,9 +146,11 @@ def test_rolling_deploy_keeps_the_site_answering(client: Host, addresses: dict[s
     # Both hosts answered throughout, the old release and then the new one.
     assert set(counts["answered"]) == {addresses[name] for name in WEB}, counts
     assert (counts["first"], counts["last"]) == (before[WEB[0]], after[WEB[0]]), counts
-    # One host at a time (a switch per batch, each on one host); the migration ran once.
+    # One host at a time (a switch per batch, each on one host), the web hosts first, then the worker host; the
+    # migration ran once.
     switches = task_results(run.stdout, "Switch | Point previous at the release being replaced, and current at the release")
-    assert [part.count("changed: [") for part in switches] == [1, 1], switches
+    assert [re.findall(r"changed: \[([^\]]+)\]", part) for part in switches] == \
+        [[webstack_test.container(name)] for name in [*WEB, DB]], switches
     migrations = task_results(run.stdout, "Prepare | Apply migrations")
     assert sum(part.count("changed: [") for part in migrations) == 1, migrations
     assert sql("SELECT count(*) FROM django_migrations WHERE app = 'notes' AND name = '0003_note_pinned'") == "1"
@@ -194,6 +198,8 @@ def test_database_password_rotation_under_load_fails_no_request(client: Host, ad
     assert [count for count in (part.count("changed: [") for part in stops) if count] == [2], stops
     # The database takes the new password and refuses the old one; each web host's app reads it back whole.
     assert (db_login(ROTATED), db_login("test-only-cluster-password")) == (0, 2)
+    # The worker host's environment too (its scheduled job connects with it).
+    assert served_password(DB) == ROTATED
     for name in WEB:
         assert served_password(name) == ROTATED, name
         assert not webstack_test.host(name).file(f"{ROOT}/shared/env.db-serving").exists
@@ -243,6 +249,9 @@ def test_a_new_password_whose_release_fails_goes_back_everywhere(client: Host, a
                if part.startswith("webstack.django.release : Password | Set (or only ask about) the password")]
     assert sum(part.count("changed: [") for part in changes) == 2, changes
     assert (db_login(serving), db_login(REFUSED)) == (0, 2)
+    # The worker host, whose switch passed (it has no health gate), went back with the web hosts.
+    assert served_password(DB) == serving
+    assert "this host went back with them" in webstack_test.output(run), webstack_test.output(run)[-3000:]
     for name in WEB:
         assert served_password(name) == serving, name
         assert not webstack_test.host(name).file(f"{ROOT}/shared/env.db-serving").exists

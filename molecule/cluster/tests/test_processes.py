@@ -1,12 +1,14 @@
 """The app's other processes in the cluster: a Celery worker on each web host (webstack_processes), its broker on
-the database host's Redis, and a scheduled job (webstack_timers) on one web host only. A note posted through nginx
-is counted by a worker; the timer runs on one host; a deploy under load with jobs in flight loses none; a worker
-killed mid-job leaves the job to be redone; a release whose worker does not stay up is switched back.
+the database host's Redis, and a scheduled job (webstack_timers) on the worker host (the database host, in the
+workers group: the app's release without its web process). A note posted through nginx is counted by a worker; the
+timer runs on one host; a deploy under load with jobs in flight loses none and reaches the worker host after the web
+hosts; a worker killed mid-job leaves the job to be redone; a release whose worker does not stay up is switched back.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import time
 import uuid
 from pathlib import Path
@@ -86,22 +88,44 @@ def test_a_note_posted_through_nginx_is_counted_by_a_worker(client: Host, addres
     print(f"counted {words} words on {hostnames[host]}")
 
 
-def test_the_timer_runs_on_one_web_host_only(hostnames: dict[str, str]) -> None:
-    first, second = (webstack_test.host(name) for name in WEB)
-    assert first.service("shop-tally.timer").is_running and first.service("shop-tally.timer").is_enabled
-    assert second.run("systemctl cat shop-tally.timer shop-tally.service").rc != 0
+def test_the_timer_runs_on_the_worker_host_only() -> None:
+    worker = webstack_test.host(DB)
+    assert worker.service("shop-tally.timer").is_running and worker.service("shop-tally.timer").is_enabled
+    score = worker.check_output("systemd-analyze security shop-tally.service | tail -n 1")
+    print(f"{DB}: shop-tally.service {score}")
+    assert float(score.split("level for")[1].split(":")[1].split()[0]) <= 2.0, score
     deadline = time.monotonic() + 60
-    while not first.run("journalctl -u shop-tally.service -o cat | grep -q '^tally on'").succeeded:
-        assert time.monotonic() < deadline, first.check_output("journalctl -u shop-tally.service -o cat | tail")
+    while not worker.run("journalctl -u shop-tally.service -o cat | grep -q '^tally on'").succeeded:
+        assert time.monotonic() < deadline, worker.check_output("journalctl -u shop-tally.service -o cat | tail")
         time.sleep(5)
-    assert second.check_output("journalctl -u shop-tally.service -o cat -q | wc -l") == "0"
+    for name in WEB:
+        web = webstack_test.host(name)
+        assert web.run("systemctl cat shop-tally.timer shop-tally.service").rc != 0, name
+        assert web.check_output("journalctl -u shop-tally.service -o cat -q | wc -l") == "0", name
     runners = set(sql("SELECT DISTINCT host FROM notes_tally").splitlines())
-    assert {hostnames[runner] for runner in runners} == {WEB[0]}, runners
-    print(f"the timer ran {sql('SELECT count(*) FROM notes_tally')} times, on {WEB[0]} only")
+    assert runners == {worker.check_output("hostname")}, runners
+    print(f"the timer ran {sql('SELECT count(*) FROM notes_tally')} times, on {DB} only")
+
+
+def test_the_worker_host_runs_the_release_without_a_web_process() -> None:
+    """The database host is in the workers group only: the release is there (the same revision as the web hosts',
+    its settings, its virtualenv), with no app server and no web server."""
+    worker, web = webstack_test.host(DB), webstack_test.host(WEB[0])
+    assert worker.check_output("cat /srv/shop/current/REVISION") == web.check_output("cat /srv/shop/current/REVISION")
+    # One secret key for every app host (none given: made on the first run), so that what one signs another reads.
+    keys = {webstack_test.host(name).check_output("sha256sum /srv/shop/shared/secret_key") for name in [*WEB, DB]}
+    assert len(keys) == 1, keys
+    assert worker.file("/srv/shop/current/venv/bin/python").exists
+    assert worker.run("systemctl cat gunicorn-shop.service gunicorn-shop.socket").rc != 0
+    assert not worker.package("nginx").is_installed
+    assert worker.run("ss -ltn | grep -E ':(80|443) '").rc != 0
+    # The scheduled job's management command runs on the release there, with the app's environment.
+    said = worker.check_output("shop-manage tally_notes")
+    assert said.startswith(f"tally on {worker.check_output('hostname')}:"), said
 
 
 # The worker's code is the same on both releases (Redis 7.0 on Debian 12, Valkey 8.1 on Debian 13 carry it alike):
-# the deploy with jobs in flight runs on Debian 12, the killed worker and the worker that does not start on 13
+# the deploy with jobs in flight and the killed worker run on Debian 12, the worker that does not start on 13
 # (docs/testing.md).
 @webstack_test.only_on("bookworm")
 def test_a_rolling_deploy_with_jobs_in_flight_loses_none(client: Host, addresses: dict[str, str],
@@ -122,13 +146,17 @@ def test_a_rolling_deploy_with_jobs_in_flight_loses_none(client: Host, addresses
           f"lost {len(jobs) - len(done)}; web requests {counts}")
     assert sorted(row[0] for row in done) == sorted(jobs)
     assert all(row[1] == 5 for row in done), done
-    # Each web host's worker restarted on the new release, one host at a time.
+    # Each web host's worker restarted on the new release, one host at a time; the worker host, last, has no
+    # process to restart (its scheduled job runs the new release's code at its next start).
     restarts = [part for part in run.stdout.split("TASK [")
                 if part.startswith("webstack.django.release : Switch | Restart the app's other processes on the release]")]
-    assert [part.count("changed: [") for part in restarts] == [1, 1], restarts
+    assert [re.findall(r"changed: \[([^\]]+)\]", part) for part in restarts if "changed: [" in part] == \
+        [[webstack_test.container(name)] for name in WEB], restarts
+    served = {webstack_test.host(name).check_output("cat /srv/shop/current/REVISION") for name in [*WEB, DB]}
+    assert len(served) == 1, served
 
 
-@webstack_test.only_on("trixie")
+@webstack_test.only_on("bookworm")
 def test_a_worker_killed_mid_job_leaves_the_job_to_be_redone() -> None:
     enqueue(["slow 15 killed mid-job"])
     deadline = time.monotonic() + 60

@@ -259,3 +259,42 @@ def test_a_deploy_of_the_same_project_changes_nothing(site: Site) -> None:
     assert run.returncode == 0, webstack_test.output(run)[-3000:]
     print(f"deploy of the unchanged {site.key} project: {seconds:.0f} s, changed={webstack_test.changed(run, site.name)}")
     assert webstack_test.changed(run, site.name) == 0, run.stdout[-3000:]
+
+
+def test_a_deploy_brings_back_a_worker_stopped_by_its_start_limit(site: Site, tmp_path: Path) -> None:
+    """A restart counts toward a unit's start limit (10 in 5 minutes): a run of deploys and rollbacks reaches it.
+    The next release starts the worker all the same: the release resets the limit before its restart."""
+    twelve_factor_only(site)
+    host = on(site)
+    unit = f"{site.app}-worker@1.service"
+    host.run(f"for i in $(seq 12); do systemctl restart {unit}; done")
+    assert host.check_output(f"systemctl show -p Result --value {unit}") == "start-limit-hit"
+    assert not host.service(unit).is_running
+    changed = project_copy(site, tmp_path, ("manage.py", "import sys\n", "import sys  # another release\n"))
+    run = playbook("deploy", site, webstack_source_path=str(changed))
+    assert run.returncode == 0, webstack_test.output(run)[-3000:]
+    assert host.service(unit).is_running
+    assert host.check_output(f"systemctl show -p NRestarts --value {unit}") == "0"
+    print(f"{site.key}: the worker, stopped by its start limit, started by the next release")
+
+
+def test_a_process_no_longer_declared_is_stopped_and_removed(site: Site) -> None:
+    """Last: the inventory declares no process and the Procfile is no longer read. The Procfile's worker is stopped,
+    not started at boot, its unit file gone and forgotten by systemd, and the release role has no process left to
+    restart; the site still serves."""
+    twelve_factor_only(site)
+    host = on(site)
+    unit = f"{site.app}-worker@1.service"
+    assert host.service(unit).is_running
+    run = playbook("site", site, "--tags", "processes", webstack_processes={}, processes_from_procfile=False)
+    assert run.returncode == 0, webstack_test.output(run)[-3000:]
+    assert not host.service(unit).is_running
+    # Not started at boot: no link from a target's wants, and no unit file.
+    assert host.check_output(f"find /etc/systemd/system -name '{unit}' | wc -l") == "0"
+    assert not host.file(f"/etc/systemd/system/{site.app}-worker@.service").exists
+    assert host.check_output(f"systemctl show -p LoadState --value {unit}") == "not-found"
+    state = json.loads(host.file(f"/etc/webstack/{site.app}-processes.json").content_string)
+    assert state == {"units": [], "processes": [], "files": []}, state
+    assert status(curl(site, "/")) == 200
+    print(f"{site.key}: the Procfile's worker, no longer declared, stopped and removed "
+          f"({webstack_test.changed(run, site.name)} changed)")

@@ -75,6 +75,8 @@ CONTEXT = {
                       "memtotal_mb": 2048},
     "__nginx_version": "1.22.1",
     "__nginx_live_stat": {"stat": {"exists": True}},
+    # The key the release makes when none is given (a random one each time it is read).
+    "__release_secret_made": "k" * 64,
     "groups": {"all": ["web1"], "webservers": ["web1"], "dbservers": ["web1"]},
     # The site's name, which the preflight requires.
     "webstack_domains": ["shop.example.com"],

@@ -71,6 +71,17 @@ def test_a_scheduler_and_every_timer_run_on_the_first_host_of_their_group_only()
     assert [unit["unit"] for unit in moved] == ["shop-beat@1.service", "shop-clearsessions.timer"]
 
 
+def test_a_group_with_a_host_that_has_no_release_is_refused_naming_it() -> None:
+    on_db = {"worker": {"command": "celery -A shop worker", "group": "dbservers"}}
+    with pytest.raises(AnsibleFilterError, match="webstack_processes.worker: the group 'dbservers' holds db1, in neither"):
+        process_units(on_db, {}, "web1", GROUPS, "shop", "webservers", ["web1", "web2", "work1", "work2"])
+    timers = {"nightly": {"command": "clearsessions", "on_calendar": "daily"}}
+    with pytest.raises(AnsibleFilterError, match="webstack_timers.nightly: the group 'workers' holds work2, in neither"):
+        process_units({}, timers, "web1", GROUPS, "shop", "workers", ["web1", "web2", "work1"])
+    # Without the app's hosts (the role used outside the site playbook), any group is taken.
+    assert [unit["unit"] for unit in process_units(on_db, {}, "db1", GROUPS, "shop")] == ["shop-worker@1.service"]
+
+
 def test_a_timer_command_keeps_its_arguments() -> None:
     timers = {"report": {"command": ["send_report", "--to", "ops@example.com"], "on_calendar": "Mon 07:00",
                          "timeout": 600}}
