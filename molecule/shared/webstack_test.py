@@ -118,6 +118,19 @@ def copy_http_helper(name: str) -> None:
     subprocess.run(["docker", "cp", str(SHARED / "webstack_http.py"), f"{name}:{HTTP_HELPER}"], check=True)
 
 
+# Where an ACME host keeps the root of the certificates pebble issues (acme_client).
+PEBBLE_ROOT = "/var/tmp/pebble-root.pem"
+
+
+def acme_client(name: str) -> Host:
+    """A scenario's ACME host as the HTTPS client: it fetches pebble's root, trusts it and nothing else, and has
+    the HTTP helper."""
+    acme = host(name)
+    acme.check_output(f"curl -sfk https://localhost:15000/roots/0 -o {PEBBLE_ROOT}")
+    copy_http_helper(container(name))
+    return acme
+
+
 @contextmanager
 def load(name: str, env: dict[str, str] | None = None, clients: int = 4) -> Iterator[dict]:
     """webstack_http.py load on container `name` until the block ends; yields its counts.

@@ -65,6 +65,8 @@ _UNSAFE_FOR: dict[str, str] = {
     "nginx": '"\\$',
     # A word in sshd_config: no quotes, no comment character.
     "sshd": "\"'#",
+    # A word in haproxy.cfg: no space, quote, comment or escape character.
+    "haproxy": " \"'#\\",
 }
 
 
@@ -129,6 +131,16 @@ def ip_address(value: object) -> str | None:
         ipaddress.ip_address(value)
     except ValueError:
         return "is not an IP address"
+    return None
+
+
+def private_address(value: object) -> str | None:
+    """An IP address on loopback or a private network (RFC 1918, ULA): never one the Internet reaches."""
+    if (why := ip_address(value)) is not None:
+        return why
+    address = ipaddress.ip_address(value)
+    if not (address.is_loopback or address.is_private):
+        return "is a public address (give 127.0.0.1 or an address of a private network)"
     return None
 
 
@@ -394,6 +406,18 @@ def sysctl_value(value: object) -> str | None:
     return text(value)
 
 
+duration = _matching(
+    r"[1-9][0-9]*(us|ms|s|m|h|d)?",
+    'is not a time such as "1s", "500ms" or "2m" (a positive number, then us, ms, s, m, h or d)',
+    "An HAProxy time: a positive number with an optional unit (us, ms, s, m, h, d).",
+)
+
+interface_name = _matching(
+    r"[A-Za-z0-9_.:@-]{1,15}",
+    "is not a network interface name (at most 15 letters, digits and _ . : @ -)",
+    "A Linux network interface name such as eth0 or ens3.",
+)
+
 rate = _matching(
     _RATE,
     'is not a rate such as "10/minute" (a positive count per second, minute, hour or day)',
@@ -553,17 +577,34 @@ def _mapping(value: object, what: str, keys: tuple[str, ...]) -> str | None:
 
 
 def firewall_rule(value: object) -> str | None:
-    """A firewall rule: {port, proto (tcp|udp), sources (IP networks), comment}."""
+    """A firewall rule: {port, proto (tcp|udp|vrrp), sources (IP networks), comment}; vrrp (keepalived's
+    adverts, IP protocol 112) has no port."""
     if (why := _mapping(value, "a rule", ("port", "proto", "sources", "comment"))) is not None:
         return why
-    found = [f"port {problem}" for problem in check("port", value.get("port"))]
-    if value.get("proto", "tcp") not in ("tcp", "udp"):
-        found.append(f"proto {_shown(value.get('proto'))} is not tcp or udp")
+    proto = value.get("proto", "tcp")
+    if proto == "vrrp":
+        found = [] if value.get("port") is None else ["port is given, but vrrp has no ports"]
+    else:
+        found = [f"port {problem}" for problem in check("port", value.get("port"))]
+    if proto not in ("tcp", "udp", "vrrp"):
+        found.append(f"proto {_shown(value.get('proto'))} is not tcp, udp or vrrp")
     found += [f"sources{problem}" for problem in check("list:ip_network", value.get("sources", []))]
     comment = value.get("comment", "")
     found += [f"comment {problem}" for problem in check("text_nft?", comment)]
     if isinstance(comment, str) and len(comment.encode()) > 128:
         found.append("comment is longer than the 128 bytes nftables takes")
+    return "; ".join(found) or None
+
+
+def lb_backend(value: object) -> str | None:
+    """A balancer's backend: {name (an HAProxy server name), address (an IP address)}."""
+    if (why := _mapping(value, "a backend", ("name", "address"))) is not None:
+        return why
+    name = value.get("name")
+    found = []
+    if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}", name):
+        found.append(f"name {_shown(name)} is not a server name (letters, digits and _ . : -)")
+    found += [f"address {problem}" for problem in check("ip_address", value.get("address"))]
     return "; ".join(found) or None
 
 
@@ -643,7 +684,10 @@ KINDS: dict[str, Callable[[object], str | None]] = {
     "firewall_rule": firewall_rule,
     "group_name": group_name,
     "host": host,
+    "interface_name": interface_name,
     "kernel_module": kernel_module,
+    "lb_backend": lb_backend,
+    "private_address": private_address,
     "multiline_text": multiline_text,
     "origin": origin,
     "percent": _bounded(0, 100),
@@ -657,6 +701,7 @@ KINDS: dict[str, Callable[[object], str | None]] = {
     "calendar": calendar,
     "debian_package": debian_package,
     "domain": domain,
+    "duration": duration,
     "email": email,
     "env_name": env_name,
     "fail2ban_time": fail2ban_time,

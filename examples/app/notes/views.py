@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 from functools import cache
 from pathlib import Path
 
@@ -70,5 +71,9 @@ def version(request: HttpRequest) -> JsonResponse:
             "django_path": str(Path(django.__file__).resolve().parent),
             "cwd": os.getcwd(),
             "notes": Note.objects.count(),
+            # Who asked, as Django sees it (behind nginx, and behind balancers), and which host answered.
+            "client": request.META.get("REMOTE_ADDR", ""),
+            "secure": request.is_secure(),
+            "host": socket.gethostname(),
         }
     )

@@ -1,7 +1,7 @@
-"""Two web hosts and a database host converged by the site playbook: certificates on
-both web hosts from one ACME name, the database reached over the network with scram
-and closed to every other host, and a rolling deploy that never leaves the site
-without an answer, its migration applied once.
+"""Two balancers, two web hosts and a database host converged by the site playbook: the
+web hosts behind the balancers, the database reached over the network with scram and
+closed to every other host, and a rolling deploy through the balancers that drains
+each web host and never leaves the site without an answer, its migration applied once.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 import webstack_test
 from cluster_database import database_url, secrets_file, served_password
+from cluster_front import LB, backend_get, backend_revision, front, requests_by_host, took_requests
 from testinfra.host import Host
 from webstack_test import assert_no_failures
 
@@ -51,25 +52,13 @@ def sql(query: str) -> str:
     return webstack_test.host(DB).check_output(f"runuser -u postgres -- psql -XAtq -d shop -c \"{query}\"")
 
 
-def test_every_web_host_serves_the_app_with_a_pebble_certificate(client: Host, addresses: dict[str, str]) -> None:
+def test_every_web_host_serves_the_app_behind_the_balancers(client: Host) -> None:
     for name in WEB:
-        issuer = client.check_output(
-            f"echo | openssl s_client -connect {addresses[name]}:443 -servername {DOMAIN} -CAfile {ROOT_CA} "
-            "-verify_return_error 2>/dev/null | openssl x509 -noout -issuer")
-        assert "Pebble Intermediate CA" in issuer, (name, issuer)
-        print(f"issuer of {name}'s certificate: {issuer}")
-        answer = https(client, addresses[name], "/healthz")
+        answer = backend_get(name, "/healthz")
         assert answer["status"] == 200, (name, answer)
         assert json.loads(answer["body"])["database"] == "ok", (name, answer)
-
-
-def test_second_web_host_got_its_own_certificate_through_its_peer(addresses: dict[str, str]) -> None:
-    """The ACME names resolve to web1 only: web2's challenge was answered through web1."""
-    serials = {name: webstack_test.host(name).check_output("openssl x509 -noout -serial -in /etc/letsencrypt/live/shop/cert.pem")
-               for name in WEB}
-    assert serials[WEB[0]] != serials[WEB[1]], serials
-    web1 = webstack_test.host(WEB[0]).file("/etc/nginx/sites-available/shop.conf").content_string
-    assert f"server {addresses[WEB[1]]}:80;" in web1
+    answer = https(client, front(client), "/healthz")
+    assert answer["status"] == 200 and json.loads(answer["body"])["database"] == "ok", answer
 
 
 def test_web_hosts_reach_the_database_over_the_network_with_scram(addresses: dict[str, str]) -> None:
@@ -132,19 +121,19 @@ def test_redis_on_the_database_host_answers_the_web_hosts_only(client: Host, add
 
 
 def test_rolling_deploy_keeps_the_site_answering(client: Host, addresses: dict[str, str], tmp_path: Path) -> None:
-    before = {name: json.loads(https(client, addresses[name], "/version")["body"])["revision"] for name in WEB}
+    before = {name: backend_revision(name) for name in WEB}
     assert len(set(before.values())) == 1, before
-    both = ",".join(addresses[name] for name in WEB)
-    with webstack_test.load(webstack_test.container(ACME), {"WEBSTACK_TLS": both, "WEBSTACK_CA": ROOT_CA}) as counts:
+    taken = requests_by_host()
+    with webstack_test.load(webstack_test.container(ACME), {"WEBSTACK_TLS": front(client), "WEBSTACK_CA": ROOT_CA}) as counts:
         run = webstack_test.playbook(PROJECT / "playbooks" / "deploy.yml",
                                      webstack_source_path=str(webstack_test.app_with_migration(tmp_path)))
     assert run.returncode == 0, webstack_test.output(run)[-3000:]
-    after = {name: json.loads(https(client, addresses[name], "/version")["body"])["revision"] for name in WEB}
-    print(f"rolling deploy {before[WEB[0]]} -> {after[WEB[0]]}: {counts}")
+    after = {name: backend_revision(name) for name in WEB}
+    print(f"rolling deploy (with drain) {before[WEB[0]]} -> {after[WEB[0]]}: {counts}")
     assert len(set(after.values())) == 1 and after[WEB[0]] != before[WEB[0]], after
     assert_no_failures(counts)
-    # Both hosts answered throughout, the old release and then the new one.
-    assert set(counts["answered"]) == {addresses[name] for name in WEB}, counts
+    # Both web hosts took requests through the balancers, the old release and then the new one.
+    assert took_requests(taken, requests_by_host()) == WEB, counts
     assert (counts["first"], counts["last"]) == (before[WEB[0]], after[WEB[0]]), counts
     # One host at a time (a switch per batch, each on one host), the web hosts first, then the worker host; the
     # migration ran once.
@@ -154,9 +143,17 @@ def test_rolling_deploy_keeps_the_site_answering(client: Host, addresses: dict[s
     migrations = task_results(run.stdout, "Prepare | Apply migrations")
     assert sum(part.count("changed: [") for part in migrations) == 1, migrations
     assert sql("SELECT count(*) FROM django_migrations WHERE app = 'notes' AND name = '0003_note_pinned'") == "1"
-    # The deploy ends as a browser would: each nginx served the first page and the hashed stylesheet it references.
-    for name in WEB:
-        served = re.search(rf"{re.escape(webstack_test.container(name))}: https://\S+/ answered 200, and "
+    # Each web host was drained on both balancers before its switch, and readied after its health gate.
+    for task in ("drain", "ready"):
+        title = f"webstack.django.common : Balancers | Drain or ready the web host on each balancer ({task})]"
+        runs = [part for part in run.stdout.split("TASK [") if part.startswith(title)]
+        hosts = [re.findall(r"(?:ok|changed): \[([^\]\s]+) -> ([A-Za-z0-9_.-]+)", part) for part in runs]
+        assert [sorted(pairs) for pairs in hosts] == [
+            sorted((webstack_test.container(name), webstack_test.container(lb)) for lb in LB) for name in WEB], hosts
+    # The deploy ends as a browser would: each nginx and each balancer served the first page and the hashed
+    # stylesheet it references.
+    for name in [*WEB, *LB]:
+        served = re.search(rf"{re.escape(webstack_test.container(name))}: \S+/ answered 200, and "
                            r"(/static/notes/site\.[0-9a-f]{12}\.css) 200\.", webstack_test.output(run))
         assert served, webstack_test.output(run)[-3000:]
     print(f"deploy check: {served.group(0)}")
@@ -175,17 +172,18 @@ REFUSED = ROTATED.replace("rotated", "not kept")
 def test_database_password_rotation_under_load_fails_no_request(client: Host, addresses: dict[str, str],
                                                                  tmp_path: Path) -> None:
     secrets = secrets_file(tmp_path, ROTATED)
-    before = {name: json.loads(https(client, addresses[name], "/version")["body"])["revision"] for name in WEB}
-    both = ",".join(addresses[name] for name in WEB)
-    with webstack_test.load(webstack_test.container(ACME), {"WEBSTACK_TLS": both, "WEBSTACK_CA": ROOT_CA}) as counts:
+    before = {name: backend_revision(name) for name in WEB}
+    taken = requests_by_host()
+    with webstack_test.load(webstack_test.container(ACME), {"WEBSTACK_TLS": front(client), "WEBSTACK_CA": ROOT_CA}) as counts:
         run = webstack_test.playbook(Path(os.environ["MOLECULE_SCENARIO_DIRECTORY"]) / "converge.yml", "-e", f"@{secrets}")
     print(f"password rotation: {counts}")
     assert run.returncode == 0, webstack_test.output(run)[-3000:]
     assert_no_failures(counts, least=20)
-    assert set(counts["answered"]) == {addresses[name] for name in WEB}, counts
+    # Both web hosts took requests through the balancers.
+    assert took_requests(taken, requests_by_host()) == WEB, counts
     # Every answer came from the release before or from the one the site playbook deploys
     # (examples/app, when a test before this one deployed another), both hosts alike.
-    after = {name: json.loads(https(client, addresses[name], "/version")["body"])["revision"] for name in WEB}
+    after = {name: backend_revision(name) for name in WEB}
     assert len(set(after.values())) == 1, after
     assert counts["revisions"].keys() <= {before[WEB[0]], after[WEB[0]]}, counts
     assert counts["last"] == after[WEB[0]], counts
@@ -203,7 +201,7 @@ def test_database_password_rotation_under_load_fails_no_request(client: Host, ad
     for name in WEB:
         assert served_password(name) == ROTATED, name
         assert not webstack_test.host(name).file(f"{ROOT}/shared/env.db-serving").exists
-        answer = https(client, addresses[name], "/healthz")
+        answer = backend_get(name, "/healthz")
         assert answer["status"] == 200 and json.loads(answer["body"])["database"] == "ok", (name, answer)
 
 
@@ -234,9 +232,8 @@ def test_a_new_password_whose_release_fails_goes_back_everywhere(client: Host, a
     healthy = 'return JsonResponse({"status": "ok", "database": "ok", "revision": revision()})'
     failing = 'return JsonResponse({"status": "broken", "revision": revision()}, status=500)'
     broken = webstack_test.app_variant(tmp_path, "broken-health", ("notes/views.py", healthy, failing))
-    before = {name: json.loads(https(client, addresses[name], "/version")["body"])["revision"] for name in WEB}
-    both = ",".join(addresses[name] for name in WEB)
-    with webstack_test.load(webstack_test.container(ACME), {"WEBSTACK_TLS": both, "WEBSTACK_CA": ROOT_CA}) as counts:
+    before = {name: backend_revision(name) for name in WEB}
+    with webstack_test.load(webstack_test.container(ACME), {"WEBSTACK_TLS": front(client), "WEBSTACK_CA": ROOT_CA}) as counts:
         run = webstack_test.playbook(PROJECT / "playbooks" / "deploy.yml", "-e", f"@{secrets_file(tmp_path, REFUSED)}",
                                      webstack_source_path=str(broken), webstack_deploy_serial="100%",
                                      release_health_retries=3)
@@ -255,7 +252,7 @@ def test_a_new_password_whose_release_fails_goes_back_everywhere(client: Host, a
     for name in WEB:
         assert served_password(name) == serving, name
         assert not webstack_test.host(name).file(f"{ROOT}/shared/env.db-serving").exists
-        answer = https(client, addresses[name], "/version")
+        answer = backend_get(name, "/version")
         assert answer["status"] == 200 and json.loads(answer["body"])["revision"] == before[name], (name, answer)
 
 
@@ -291,7 +288,7 @@ def converged_state(client: Host, addresses: dict[str, str]) -> dict:
         host.check_output("touch /run/webstack-converged-marker && sleep 1")
     return {
         "hosts": {host.backend.host: host.check_output(STATE) for host in hosts},
-        "revision": {name: json.loads(https(client, addresses[name], "/version")["body"])["revision"] for name in WEB},
+        "revision": {name: backend_revision(name) for name in WEB},
         "media": web1.check_output(f"sha256sum {MEDIA}"),
         "rows": sql("SELECT count(*), md5(string_agg(text, ',' ORDER BY id)) FROM notes_note"),
     }
@@ -308,7 +305,7 @@ def test_bad_input_on_the_converged_site_changes_nothing(client: Host, addresses
         host = webstack_test.host(name)
         assert host.check_output(STATE) == converged_state["hosts"][host.backend.host], (case, name)
     for name in WEB:
-        answer = https(client, addresses[name], "/version")
+        answer = backend_get(name, "/version")
         assert answer["status"] == 200, answer
         assert json.loads(answer["body"])["revision"] == converged_state["revision"][name]
     assert webstack_test.host(WEB[0]).check_output(f"sha256sum {MEDIA}") == converged_state["media"]

@@ -1,7 +1,8 @@
-"""The site's name changes through the site playbook, under load on the old name,
-its redirects followed, so that the new name is loaded from the moment a host sends
-there: the certificate covers both names before nginx serves the new one, ALLOWED_HOSTS
-carries both, and no request fails.
+"""The site's name changes through the site playbook, under load on the old name through
+the balancers, its redirects followed, so that the new name is loaded from the moment a
+host sends there: the balancers' certificate covers both names before any web host
+redirects to the new one, ALLOWED_HOSTS carries both, the balancers' checks follow the
+name the web hosts serve, and no request fails.
 
 Runs last (file order): the cluster keeps the new name. One release runs it
 (docs/testing.md): the code is the same on both.
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import webstack_test
 from cluster_database import secrets_file, served_password
+from cluster_front import LB, backend_get, front, requests_by_host, took_requests
 from testinfra.host import Host
 from webstack_test import assert_no_failures
 
@@ -44,11 +46,11 @@ def certificate_names(client: Host, address: str, name: str) -> list[str]:
 
 @webstack_test.only_on("trixie")
 def test_a_domain_change_under_load_fails_no_request(client: Host, tmp_path: Path) -> None:
-    addresses = {name: client.check_output(f"getent hosts {name} | cut -d' ' -f1") for name in WEB}
-    assert all(certificate_names(client, addresses[name], OLD[0]) == sorted(OLD) for name in WEB)
-    both = ",".join(addresses.values())
+    balancers = {name: client.check_output(f"getent hosts {name} | cut -d' ' -f1") for name in LB}
+    assert all(certificate_names(client, address, OLD[0]) == sorted(OLD) for address in balancers.values())
+    taken = requests_by_host()
     with webstack_test.load(webstack_test.container(ACME),
-                            {"WEBSTACK_TLS": both, "WEBSTACK_HOST": OLD[0], "WEBSTACK_CA": ROOT_CA,
+                            {"WEBSTACK_TLS": front(client), "WEBSTACK_HOST": OLD[0], "WEBSTACK_CA": ROOT_CA,
                              "WEBSTACK_FOLLOW": "1"}) as counts:
         # With the password the hosts serve with (WEBSTACK_CASES=all rotates it before): only the names change.
         run = webstack_test.playbook(Path(os.environ["MOLECULE_SCENARIO_DIRECTORY"]) / "converge.yml",
@@ -57,27 +59,32 @@ def test_a_domain_change_under_load_fails_no_request(client: Host, tmp_path: Pat
     print(f"domain change: {counts}")
     assert run.returncode == 0, webstack_test.output(run)[-3000:]
     assert_no_failures(counts, least=20)
-    # The old name answered until nginx redirected it, then the new one, on both hosts.
+    # The old name answered until nginx redirected it, then the new one, through both web hosts.
     assert set(counts["redirected"]) == {NEW}, counts
     assert 0 < counts["redirected"][NEW] < counts["requests"], counts
-    assert set(counts["answered"]) == set(addresses.values()), counts
+    assert took_requests(taken, requests_by_host()) == WEB, counts
     # Both web hosts served the new name beside the old ones before either redirected to it.
     interim = run.stdout.split("Site | Serve the new name on every web host before any redirects to it]", 1)
     assert len(interim) == 2, run.stdout[-3000:]
     included = re.search(r"^included: \S+/load\.yml for (.+)$", interim[1].split("TASK [", 1)[0], re.MULTILINE)
     web_hosts = sorted(webstack_test.container(name) for name in WEB)
     assert included and sorted(included.group(1).split(", ")) == web_hosts, interim[1][:1500]
-    for name, address in addresses.items():
+    for name, address in balancers.items():
         assert certificate_names(client, address, NEW) == sorted([NEW, *OLD]), name
-        answer = https(client, address, "/healthz", NEW)
-        assert answer["status"] == 200 and json.loads(answer["body"])["database"] == "ok", (name, answer)
-        for old in OLD:
-            answer = https(client, address, "/notes/?page=2", old)
-            assert (answer["status"], answer["headers"].get("Location")) == (301, f"https://{NEW}/notes/?page=2"), answer
-            assert "max-age=" in answer["headers"].get("Strict-Transport-Security", ""), answer
-            plain = client.check_output("curl -s -o /dev/null -w '%{http_code} %{redirect_url}' "
-                                        f"--resolve {old}:80:{address} http://{old}/version")
-            assert plain == f"301 https://{NEW}/version", (name, old, plain)
+        config = webstack_test.host(name).file("/etc/haproxy/haproxy.cfg").content_string
+        assert f"hdr Host {NEW} " in config, "the checks ask for the new name once the web hosts serve it"
+    answer = https(client, front(client), "/healthz", NEW)
+    assert answer["status"] == 200 and json.loads(answer["body"])["database"] == "ok", answer
+    for old in OLD:
+        answer = https(client, front(client), "/notes/?page=2", old)
+        assert (answer["status"], answer["headers"].get("Location")) == (301, f"https://{NEW}/notes/?page=2"), answer
+        assert "max-age=" in answer["headers"].get("Strict-Transport-Security", ""), answer
+        plain = client.check_output("curl -s -o /dev/null -w '%{http_code} %{redirect_url}' "
+                                    f"--resolve {old}:80:{front(client)} http://{old}/version")
+        assert plain == f"301 https://{old}/version", (old, plain)
+    for name in WEB:
+        answer = backend_get(name, "/healthz", host=NEW)
+        assert answer["status"] == 200, (name, answer)
         allowed = webstack_test.host(name).check_output(
             f"sh -c '. {ROOT}/shared/env; printf %s \"$DJANGO_ALLOWED_HOSTS\"'")
         assert sorted(allowed.split(",")) == sorted([NEW, *OLD]), (name, allowed)

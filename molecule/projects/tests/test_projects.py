@@ -66,11 +66,22 @@ SITES = {
 }
 
 
+# Where the scenario has an ACME server (twelve_factor), nginx serves a certificate pebble issued, whose root the
+# web host fetches here; elsewhere its self-signed one.
+ROOT_CA = "/var/tmp/pebble-root.pem"
+
+
+def has_acme(site: Site) -> bool:
+    return site.key == "twelve-factor"
+
+
 @pytest.fixture(scope="module")
 def site() -> Site:
     """The scenario's project: wagtail or twelve_factor."""
     site = SITES[os.environ["MOLECULE_SCENARIO_NAME"]]
     webstack_test.copy_http_helper(site.name)
+    if has_acme(site):
+        on(site).check_output(f"curl -sfk https://webstack-{site.key}-acme:15000/roots/0 -o {ROOT_CA}")
     return site
 
 
@@ -91,7 +102,8 @@ def status(answer: str) -> int:
 
 def http_env(site: Site) -> dict[str, str]:
     return {"WEBSTACK_TLS": "127.0.0.1", "WEBSTACK_HOST": site.domain,
-            "WEBSTACK_CA": f"/etc/nginx/tls/{site.app}-temporary.crt", "WEBSTACK_LOAD_PATH": "/"}
+            "WEBSTACK_CA": ROOT_CA if has_acme(site) else f"/etc/nginx/tls/{site.app}-temporary.crt",
+            "WEBSTACK_LOAD_PATH": "/"}
 
 
 def playbook(name: str, site: Site, *args: str, **extra: object):

@@ -21,7 +21,7 @@ import yaml
 from ansible_collections.webstack.django.plugins.plugin_utils import validate
 
 ROLES = Path(__file__).resolve().parents[3] / "roles"
-NAMES = ["base", "python", "postgresql", "redis", "gunicorn", "release", "processes", "nginx"]
+NAMES = ["base", "python", "postgresql", "redis", "gunicorn", "release", "processes", "nginx", "keepalived", "haproxy"]
 
 # Options no validator sees, and why nothing from them can break a file.
 UNCHECKED = {

@@ -72,7 +72,10 @@ CONTEXT = {
     "ansible_managed": "Managed by webstack.django",
     "inventory_hostname": "web1",
     "ansible_facts": {"virtualization_type": "kvm", "distribution_release": "bookworm", "processor_vcpus": 2,
-                      "memtotal_mb": 2048},
+                      "memtotal_mb": 2048,
+                      "default_ipv4": {"address": "10.0.0.5", "interface": "eth0", "prefix": "24"}},
+    "__haproxy_ipv6": True,
+    "webstack_lb_floating_address": "10.0.0.250",
     "__nginx_version": "1.22.1",
     "__nginx_live_stat": {"stat": {"exists": True}},
     # The key the release makes when none is given (a random one each time it is read).
@@ -92,6 +95,7 @@ SYNTAX = {
     "site.conf.j2": "nginx",
     "headers.conf.j2": "nginx",
     "52webstack-unattended-upgrades.j2": "apt",
+    "haproxy.cfg.j2": "haproxy",
 }
 
 # The secrets: typed "str" with no validator (their values are never shown), refused by
@@ -123,6 +127,12 @@ SAMPLES = {
     "postgresql_client_addresses": ["10.0.0.0/8"],
     "postgresql_backup_hook": "/usr/local/bin/ship-dump",
     "nginx_acme_peers": ["10.0.0.2"],
+    "nginx_balancers": ["10.0.0.3"],
+    "haproxy_backends": [{"name": "web1", "address": "10.0.0.11"}],
+    "haproxy_acme_peers": ["10.0.0.4"],
+    "haproxy_acme_ca_bundle": "/usr/local/share/ca.pem",
+    "haproxy_tls_pem_file": "/etc/ssl/private/site.pem",
+    "keepalived_unicast_peers": ["10.0.0.6"],
 }
 
 
