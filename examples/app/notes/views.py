@@ -72,7 +72,7 @@ def version(request: HttpRequest) -> JsonResponse:
             "cwd": os.getcwd(),
             "notes": Note.objects.count(),
             # Who asked, as Django sees it (behind nginx, and behind balancers), and which host answered.
-            "client": request.META.get("REMOTE_ADDR", ""),
+            "client": request.META.get("HTTP_X_FORWARDED_FOR", request.META.get("REMOTE_ADDR", "")),
             "secure": request.is_secure(),
             "host": socket.gethostname(),
         }

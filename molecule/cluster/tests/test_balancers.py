@@ -208,6 +208,32 @@ def test_a_web_host_stopped_under_load_fails_no_request(client: Host) -> None:
     assert_no_failures(counts, least=20)
 
 
+def kill_and_wait(host: Host, unit: str, timeout: float = 30) -> float:
+    """SIGKILL to every process of unit; the seconds until systemd has restarted it and it is active."""
+    restarts = int(host.check_output(f"systemctl show -p NRestarts --value {unit}"))
+    host.check_output(f"systemctl kill --signal=SIGKILL {unit}")
+    t0 = time.monotonic()
+    while (int(host.check_output(f"systemctl show -p NRestarts --value {unit}")) == restarts
+           or host.run(f"systemctl is-active --quiet {unit}").rc != 0):
+        assert time.monotonic() - t0 < timeout, f"{unit} not restarted"
+        time.sleep(0.1)
+    return time.monotonic() - t0
+
+
+def test_sigkill_of_nginx_then_of_gunicorn_on_a_web_host_fails_no_request(client: Host) -> None:
+    """Every process of each unit killed at once, as a crash or the OOM killer does: systemd restarts it, and the
+    balancers retry what the dead process held on the other web host."""
+    web = webstack_test.host(WEB[1])
+    with webstack_test.load(webstack_test.container(ACME), {"WEBSTACK_TLS": front(client), "WEBSTACK_CA": ROOT_CA}) as counts:
+        time.sleep(1)
+        nginx = kill_and_wait(web, "nginx.service")
+        time.sleep(2)
+        gunicorn = kill_and_wait(web, "gunicorn-shop.service")
+        time.sleep(3)
+    print(f"SIGKILL on web2: nginx back in {nginx:.1f} s, gunicorn in {gunicorn:.1f} s; {counts}")
+    assert_no_failures(counts, least=20)
+
+
 def test_stopping_the_active_balancer_moves_the_address(client: Host) -> None:
     """The takeover: the figures are reported (connections open on the stopped balancer are cut)."""
     (active,) = holder(front(client))
