@@ -256,6 +256,13 @@ def test_stopping_the_active_balancer_moves_the_address(client: Host) -> None:
         assert counts["requests"] >= 20, counts
         after = https(client, front(client), "/healthz")
         assert after["status"] == 200, after
+        # Maintenance goes on through the balancer that is left, naming the one it could not reach.
+        for wanted in ("drain", "ready"):
+            run = host_state(WEB[0], wanted)
+            assert run.returncode == 0, webstack_test.output(run)[-2000:]
+            assert f"WARNING: {container} could not be reached" in run.stdout, run.stdout[-2000:]
+            expected = "DRAIN" if wanted == "drain" else "UP"
+            assert state(other, WEB[0]) == expected, (wanted, stats(other))
     finally:
         subprocess.run(["docker", "start", container], check=True, capture_output=True)
         subprocess.run(["docker", "exec", container, "systemctl", "is-system-running", "--wait"],
