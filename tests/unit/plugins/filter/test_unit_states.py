@@ -29,8 +29,8 @@ def test_a_changed_template_restarts_its_instances_only() -> None:
 
 
 def test_a_changed_timer_file_only_starts_the_timer() -> None:
-    states = {entry["name"]: entry["state"] for entry in unit_states(UNITS, ["/etc/systemd/system/shop-tally.timer",
-                                                                            "/etc/systemd/system/shop-tally.service"])}
+    changed = ["/etc/systemd/system/shop-tally.timer", "/etc/systemd/system/shop-tally.service"]
+    states = {entry["name"]: entry["state"] for entry in unit_states(UNITS, changed)}
     assert states["shop-tally.timer"] == "started"
 
 
