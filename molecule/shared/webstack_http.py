@@ -105,6 +105,8 @@ def load(stopfile: str, clients: int = 4) -> None:
     revisions: Counter[str] = Counter()
     # Answers (2xx) per address, when there are several.
     answered: Counter[str] = Counter()
+    # Answers by the host that served them, where /version names it.
+    served_by: Counter[str] = Counter()
     # Redirects followed (WEBSTACK_FOLLOW), by the name they led to.
     redirected: Counter[str] = Counter()
     # The revisions answering first and last, and how often the answer changed.
@@ -128,12 +130,15 @@ def load(stopfile: str, clients: int = 4) -> None:
                     status, _, body = request("GET", LOAD_PATH, address=address, name=target.hostname)
                     with lock:
                         redirected[target.hostname] += 1
-                revision = json.loads(body).get("revision", "?") if status == 200 and LOAD_PATH == "/version" else None
+                answer = json.loads(body) if status == 200 and LOAD_PATH == "/version" else {}
+                revision = answer.get("revision", "?") if answer else None
                 started_event.set()
                 with lock:
                     statuses[str(status)] += 1
                     if status < 300 and len(TLS) > 1:
                         answered[address] += 1
+                    if answer.get("host"):
+                        served_by[answer["host"]] += 1
                     if revision:
                         revisions[revision] += 1
                         if seen["last"] and seen["last"] != revision:
@@ -168,6 +173,7 @@ def load(stopfile: str, clients: int = 4) -> None:
                 **seen,
                 "answered": answered,
                 "redirected": redirected,
+                "served_by": served_by,
                 "seconds": round(time.monotonic() - started, 1),
             }
         )
