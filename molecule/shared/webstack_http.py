@@ -20,7 +20,11 @@ turn, as a load balancer would).
                                           the page it led to with the session; prints the statuses
 
 WEBSTACK_LOAD_PATH sets the path the load asks for (default /version, whose JSON names the
-revision; any other path is counted by status only).
+revision; any other path is counted by status only). With WEBSTACK_LOAD_WRITE=1 each request
+writes instead: a note posted through the page's form (a GET for the CSRF token, then the POST),
+its text unique ("w-CLIENT-N"); the counts then list the notes whose POST was answered with the
+redirect that follows a commit ("written"), and the seconds from the first failed write to the
+last ("failing_seconds").
 """
 
 from __future__ import annotations
@@ -46,6 +50,7 @@ FOLLOW = os.environ.get("WEBSTACK_FOLLOW") == "1"
 # A bounded load: it leaves the host's CPU to the deploy it runs beside.
 PAUSE = float(os.environ.get("WEBSTACK_LOAD_PAUSE", "0.1"))
 LOAD_PATH = os.environ.get("WEBSTACK_LOAD_PATH", "/version")
+WRITE = os.environ.get("WEBSTACK_LOAD_WRITE") == "1"
 # nginx sets X-Forwarded-Proto itself; on the socket the client stands in for it.
 HEADERS = {"Host": HOST} if TLS else {"Host": HOST, "X-Forwarded-Proto": "https"}
 
@@ -115,12 +120,37 @@ def load(stopfile: str, clients: int = 4) -> None:
     deadline = time.monotonic() + 900
 
     started_event = threading.Event()
+    # Writes (WEBSTACK_LOAD_WRITE): the notes committed, and when writes failed.
+    written: list[str] = []
+    failed_at: list[float] = []
+
+    def write(offset: int, turn: int, address: str) -> None:
+        text = f"w-{offset}-{turn}"
+        try:
+            status = post_note(text, address)
+        except Exception as exc:  # a failed connection is a failed write
+            status = 0
+            with lock:
+                errors[type(exc).__name__] += 1
+                error_texts.setdefault(type(exc).__name__, f"{address or SOCKET}: {exc}"[:300])
+        started_event.set()
+        with lock:
+            if status:
+                statuses[str(status)] += 1
+            if status == 302:
+                written.append(text)
+            else:
+                failed_at.append(time.monotonic())
 
     def client(offset: int) -> None:
         turn = offset
         while not os.path.exists(stopfile) and time.monotonic() < deadline:
             address = TLS[turn % len(TLS)] if TLS else ""
             turn += 1
+            if WRITE:
+                write(offset, turn, address)
+                time.sleep(PAUSE)
+                continue
             try:
                 status, headers, body = request("GET", LOAD_PATH, address=address)
                 if FOLLOW and status in (301, 308) and TLS:
@@ -175,9 +205,24 @@ def load(stopfile: str, clients: int = 4) -> None:
                 "redirected": redirected,
                 "served_by": served_by,
                 "seconds": round(time.monotonic() - started, 1),
+                "written": written,
+                "failing_seconds": round(max(failed_at) - min(failed_at), 1) if failed_at else 0,
             }
         )
     )
+
+
+def post_note(text: str, address: str = "") -> int:
+    """A note without an attachment through the page's form; the POST's status (302 once committed)."""
+    status, headers, body = request("GET", "/", address=address)
+    if status != 200:
+        return status
+    cookie = headers.get("Set-Cookie", "").split(";")[0]
+    token = body.decode().split('name="csrfmiddlewaretoken" value="')[1].split('"')[0]
+    form = urllib.parse.urlencode({"csrfmiddlewaretoken": token, "text": text}).encode()
+    status, _, _ = request("POST", "/", body=form, address=address, headers={
+        "Cookie": cookie, "Referer": f"https://{HOST}/", "Content-Type": "application/x-www-form-urlencoded"})
+    return status
 
 
 def upload(text: str, filename: str) -> None:

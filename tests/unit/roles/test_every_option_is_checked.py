@@ -30,6 +30,7 @@ UNCHECKED = {
     "release_secret_key": "checked for control characters by the secrets assert (no_log-safe)",
     "release_db_password": "checked for control characters by the secrets assert, quoted by the env template",
     "postgresql_db_password": "checked for control characters by its own assert; passed to the module, not a file",
+    "postgresql_replication_password": "checked for control characters by its own assert; escaped into a passfile",
     "postgresql_restore_file": "an entry point's option (restore), checked there",
     "redis_password": "checked for control characters by its own assert; only its SHA-256 reaches a file",
     "release_redis_password": "checked for control characters by its own assert, percent-encoded into the URLs",
