@@ -43,33 +43,16 @@ _value:
   elements: str
 """
 
-import base64
-import binascii
 import re
 
-from ansible.errors import AnsibleFilterError
+from ansible_collections.webstack.django.plugins.plugin_utils.slurped import slurped_text
 
 MARKER = "# Site names:"
 _SERVER_NAME = re.compile(r"^\s*server_name\s+([^;]*);", re.MULTILINE)
 
 
-def _text(site: object) -> str | None:
-    if site is None or isinstance(site, str):
-        return site
-    if not isinstance(site, dict):
-        raise AnsibleFilterError(f"site_names: expects the site file's text or a slurp result, got {type(site).__name__}")
-    if "content" not in site:
-        return None
-    if site.get("encoding", "base64") != "base64":
-        return str(site["content"])
-    try:
-        return base64.b64decode(site["content"], validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError) as error:
-        raise AnsibleFilterError(f"site_names: the slurped content is not base64 text: {error}") from error
-
-
 def site_names(site: object) -> list[str] | None:
-    text = _text(site)
+    text = slurped_text(site)
     if text is None:
         return None
     for line in text.splitlines():
