@@ -61,6 +61,10 @@ def test_every_web_host_serves_the_app_behind_the_balancers(client: Host) -> Non
     assert answer["status"] == 200 and json.loads(answer["body"])["database"] == "ok", answer
 
 
+def client_address(name: str) -> str:
+    return webstack_test.host(DB).check_output(f"getent hosts {name} | cut -d' ' -f1")
+
+
 def test_web_hosts_reach_the_database_over_the_network_with_scram(addresses: dict[str, str]) -> None:
     db = webstack_test.host(DB)
     hba = [line.split() for line in db.check_output("cat /etc/postgresql/*/main/pg_hba.conf").splitlines()
@@ -70,7 +74,11 @@ def test_web_hosts_reach_the_database_over_the_network_with_scram(addresses: dic
     assert remote, hba
     assert {fields[0] for fields in remote} == {"hostssl"}, remote
     assert {fields[-1] for fields in remote} == {"scram-sha-256"}, remote
-    assert {fields[3].split("/")[0] for fields in remote} == {addresses[name] for name in WEB}, remote
+    # The app's role from the web hosts; the replication role from the standby alone (tests/test_standby.py).
+    app = [fields for fields in remote if fields[1] != "replication"]
+    assert {fields[3].split("/")[0] for fields in app} == {addresses[name] for name in WEB}, remote
+    standby = client_address("webstack-cluster-db2")
+    assert [fields[1:4] for fields in remote if fields[1] == "replication"] == [["replication", "replicator", f"{standby}/32"]]
     assert sql("SELECT rolpassword LIKE 'SCRAM-SHA-256$%' FROM pg_authid WHERE rolname = 'shop'") == "t"
     for name in WEB:
         assert database_url(name)["host"] == addresses[DB], name
