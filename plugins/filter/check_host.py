@@ -13,7 +13,7 @@ description:
   - Reads the first C(http-check send ... hdr Host NAME) line of the configuration.
   - None when there is no configuration or no such line (a balancer that checks nothing yet), so that the caller
     chooses the name.
-  - The haproxy role uses it before the web hosts change: after a domain change the checks keep asking for the name
+  - The haproxy role uses it before the web hosts change. After a domain change the checks keep asking for the name
     the web hosts serve until they serve the new one.
 options:
   _input:
