@@ -8,7 +8,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 DISTROS ?= bookworm trixie
 # Scenarios in the order `make test` runs them.
-SCENARIOS := site_invalid base python postgresql release wagtail twelve_factor cluster
+SCENARIOS := site_invalid base postgresql release wagtail twelve_factor cluster
 
 # The interpreter the venv is made from, found before the venv joins PATH.
 SYSTEM_PYTHON := $(shell command -v python3)

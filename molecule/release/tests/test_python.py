@@ -1,4 +1,4 @@
-"""A host converged with webstack.django.python."""
+"""The python role's part of the release host: system Python, uv, the app's user and tree."""
 
 from __future__ import annotations
 
