@@ -1,4 +1,5 @@
-"""The database password the web hosts serve with, read back and written as extra vars (both cluster test modules)."""
+"""The cluster's database as the tests read it: SQL on a database host, the password the web hosts serve with
+(read back, and written as extra vars)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,12 @@ from urllib.parse import unquote, urlsplit
 import webstack_test
 
 ROOT = "/srv/shop"
+DB = "webstack-cluster-db"
+
+
+def sql(query: str, name: str = DB, database: str = "shop") -> str:
+    """psql's unaligned, tuples-only answer to a query, as postgres on a database host (the primary by default)."""
+    return webstack_test.host(name).check_output(f"runuser -u postgres -- psql -XAtq -d {database} -c \"{query}\"")
 
 
 def secrets_file(tmp_path: Path, password: str) -> Path:

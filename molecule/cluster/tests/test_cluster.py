@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 import webstack_test
-from cluster_database import database_url, secrets_file, served_password
+from cluster_database import database_url, secrets_file, served_password, sql
 from cluster_front import LB, backend_get, backend_revision, front, requests_by_host, took_requests
 from testinfra.host import Host
 from webstack_test import assert_no_failures
@@ -46,10 +46,6 @@ def https(client: Host, address: str, path: str) -> dict:
 def task_results(stdout: str, task: str) -> list[str]:
     """The output of each run of a release role task (one per serial batch)."""
     return [part for part in stdout.split("TASK [") if part.startswith(f"webstack.django.release : {task}]")]
-
-
-def sql(query: str) -> str:
-    return webstack_test.host(DB).check_output(f"runuser -u postgres -- psql -XAtq -d shop -c \"{query}\"")
 
 
 def test_every_web_host_serves_the_app_behind_the_balancers(client: Host) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 import webstack_test
-from cluster_database import secrets_file, served_password
+from cluster_database import secrets_file, served_password, sql
 from cluster_front import front
 from testinfra.host import Host
 from webstack_test import assert_no_failures
@@ -28,10 +28,6 @@ ROOT_CA = "/var/tmp/pebble-root.pem"
 WORKER = "shop-worker@1.service"
 
 testinfra_hosts = [webstack_test.container(name) for name in WEB]
-
-
-def sql(query: str) -> str:
-    return webstack_test.host(DB).check_output(f"runuser -u postgres -- psql -XAtq -d shop -c \"{query}\"")
 
 
 @pytest.fixture(scope="module")

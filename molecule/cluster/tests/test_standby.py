@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 import webstack_test
-from cluster_database import database_url
+from cluster_database import database_url, sql
 from cluster_front import front
 from testinfra.host import Host
 
@@ -28,38 +28,34 @@ ACME = "webstack-cluster-acme"
 testinfra_hosts = [webstack_test.container(STANDBY)]
 
 
-def psql(name: str, query: str, database: str = "shop") -> str:
-    return webstack_test.host(name).check_output(f"runuser -u postgres -- psql -XAtq -d {database} -c \"{query}\"")
-
-
 def slot() -> str:
     return webstack_test.container(STANDBY).replace("-", "_")
 
 
 def test_the_standby_streams_over_tls_through_its_slot_synchronously() -> None:
-    row = psql(DB, "SELECT r.application_name, r.state, r.sync_state, s.ssl FROM pg_stat_replication r "
-                   "JOIN pg_stat_ssl s USING (pid)", "postgres")
+    row = sql("SELECT r.application_name, r.state, r.sync_state, s.ssl FROM pg_stat_replication r "
+              "JOIN pg_stat_ssl s USING (pid)", DB, "postgres")
     assert row == f"{slot()}|streaming|quorum|t", row
-    assert psql(DB, f"SELECT active FROM pg_replication_slots WHERE slot_name = '{slot()}'", "postgres") == "t"
-    settings = psql(DB, "SELECT setting FROM pg_settings WHERE name IN "
-                        "('synchronous_standby_names', 'max_slot_wal_keep_size') ORDER BY name", "postgres")
+    assert sql(f"SELECT active FROM pg_replication_slots WHERE slot_name = '{slot()}'", DB, "postgres") == "t"
+    settings = sql("SELECT setting FROM pg_settings WHERE name IN "
+                   "('synchronous_standby_names', 'max_slot_wal_keep_size') ORDER BY name", DB, "postgres")
     assert settings.splitlines() == ["4096", f'ANY 1 ("{slot()}")'], settings
     # Replication from the other database host only, with scram, over TLS.
-    rules = psql(DB, "SELECT type, database, user_name, address, auth_method FROM pg_hba_file_rules "
-                     "WHERE 'replication' = ANY(database)", "postgres")
+    rules = sql("SELECT type, database, user_name, address, auth_method FROM pg_hba_file_rules "
+                "WHERE 'replication' = ANY(database)", DB, "postgres")
     assert rules.count("\n") == 0 and rules.startswith("hostssl|{replication}|{replicator}|"), rules
     assert rules.endswith("|scram-sha-256"), rules
 
 
 def test_a_row_on_the_primary_reaches_the_standby_which_takes_no_write() -> None:
     marker = f"standby-{time.time_ns()}"
-    psql(DB, f"INSERT INTO notes_note (text, attachment, created) VALUES ('{marker}', '', now())")
+    sql(f"INSERT INTO notes_note (text, attachment, created) VALUES ('{marker}', '', now())", DB)
     # Synchronous commit: the standby has it once the INSERT returned; it is visible once replayed.
     for _ in range(50):
-        if psql(STANDBY, f"SELECT count(*) FROM notes_note WHERE text = '{marker}'") == "1":
+        if sql(f"SELECT count(*) FROM notes_note WHERE text = '{marker}'", STANDBY) == "1":
             break
         time.sleep(0.1)
-    assert psql(STANDBY, f"SELECT count(*) FROM notes_note WHERE text = '{marker}'") == "1"
+    assert sql(f"SELECT count(*) FROM notes_note WHERE text = '{marker}'", STANDBY) == "1"
     refused = webstack_test.host(STANDBY).run(
         "runuser -u postgres -- psql -XAtq -d shop -c \"INSERT INTO notes_note (text, attachment, created) "
         "VALUES ('no', '', now())\"")
@@ -88,14 +84,14 @@ def test_failover_under_a_write_load_loses_no_committed_row(client: Host) -> Non
         assert run.returncode == 0, webstack_test.output(run)[-3000:]
         time.sleep(3)
     written = counts.pop("written")
-    present = set(psql(STANDBY, "SELECT text FROM notes_note WHERE text LIKE 'w-%'").split())
+    present = set(sql("SELECT text FROM notes_note WHERE text LIKE 'w-%'", STANDBY).split())
     lost = [text for text in written if text not in present]
     print(f"failover: playbook {took:.1f} s; writes failing for {counts['failing_seconds']} s; "
           f"{len(written)} committed, {len(lost)} lost; {counts}")
     assert len(written) >= 10, counts
     assert not lost, lost
     # The new primary takes writes; every app host's DATABASE_URL names it.
-    assert psql(STANDBY, "SELECT pg_is_in_recovery()") == "f"
+    assert sql("SELECT pg_is_in_recovery()", STANDBY) == "f"
     # Only the host changed: the password and role the app served with stay (not the inventory's, if they differ).
     for name in APP_HOSTS:
         assert database_url(name) == {**serving[name], "host": standby_address}, name
