@@ -211,9 +211,9 @@ def committed(project: Path) -> str:
                           text=True).stdout.strip()
 
 
-def app_with_migration(tmp_path: Path) -> Path:
+def app_with_migration(tmp_path: Path, name: str = "v2") -> Path:
     """examples/app with a new field and its (backward-compatible) migration."""
     field = "    created = models.DateTimeField(auto_now_add=True)\n"
-    dest = app_variant(tmp_path, "v2", ("notes/models.py", field, field + "    pinned = models.BooleanField(db_default=False)\n"))
+    dest = app_variant(tmp_path, name, ("notes/models.py", field, field + "    pinned = models.BooleanField(db_default=False)\n"))
     (dest / "notes" / "migrations" / "0003_note_pinned.py").write_text(MIGRATION_PINNED)
     return dest

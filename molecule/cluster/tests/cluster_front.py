@@ -6,9 +6,13 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
+import subprocess
 
 import webstack_test
+from cluster_database import DB, sql
 from testinfra.host import Host
+from webstack_test import assert_no_failures
 
 LB = ["webstack-cluster-lb1", "webstack-cluster-lb2"]
 WEB = ["webstack-cluster-web1", "webstack-cluster-web2"]
@@ -79,3 +83,48 @@ def backend_revision(name: str) -> str:
     answer = backend_get(name, "/version")
     assert answer["status"] == 200, (name, answer)
     return json.loads(answer["body"])["revision"]
+
+
+def task_results(stdout: str, task: str) -> list[str]:
+    """The output of each run of a release role task (one per serial batch)."""
+    return [part for part in stdout.split("TASK [") if part.startswith(f"webstack.django.release : {task}]")]
+
+
+def migrated() -> bool:
+    """Whether the database has the migration of webstack_test.app_with_migration."""
+    return sql("SELECT count(*) FROM django_migrations WHERE app = 'notes' AND name = '0003_note_pinned'") == "1"
+
+
+def assert_a_rolling_deploy(run: subprocess.CompletedProcess, counts: dict, before: dict[str, str],
+                            taken: dict[str, int], *, migration: bool) -> None:
+    """What a rolling deploy of a new release through the balancers must show, under load (the deploy playbook's
+    one host at a time): every answer the old release's or the new one's, both web hosts taking requests, a switch
+    per batch (the web hosts, then the worker host), each web host drained on both balancers before its switch and
+    readied after its gate, the migration applied once (when the release brings it), and each nginx and balancer
+    serving the first page and its hashed stylesheet at the end."""
+    assert run.returncode == 0, webstack_test.output(run)[-3000:]
+    assert len(set(before.values())) == 1, before
+    after = {name: backend_revision(name) for name in WEB}
+    print(f"rolling deploy (with drain) {before[WEB[0]]} -> {after[WEB[0]]}: {counts}")
+    assert len(set(after.values())) == 1 and after[WEB[0]] != before[WEB[0]], after
+    assert_no_failures(counts)
+    assert took_requests(taken, requests_by_host()) == WEB, counts
+    assert (counts["first"], counts["last"]) == (before[WEB[0]], after[WEB[0]]), counts
+    switches = task_results(run.stdout, "Switch | Point previous at the release being replaced, and current at the release")
+    assert [re.findall(r"changed: \[([^\]]+)\]", part) for part in switches] == \
+        [[webstack_test.container(name)] for name in [*WEB, DB]], switches
+    if migration:
+        migrations = task_results(run.stdout, "Prepare | Apply migrations")
+        assert sum(part.count("changed: [") for part in migrations) == 1, migrations
+    assert migrated()
+    for task in ("drain", "ready"):
+        title = f"webstack.django.common : Balancers | Drain or ready the web host on each balancer ({task})]"
+        runs = [part for part in run.stdout.split("TASK [") if part.startswith(title)]
+        hosts = [re.findall(r"(?:ok|changed): \[([^\]\s]+) -> ([A-Za-z0-9_.-]+)", part) for part in runs]
+        assert [sorted(pairs) for pairs in hosts] == [
+            sorted((webstack_test.container(name), webstack_test.container(lb)) for lb in LB) for name in WEB], hosts
+    for name in [*WEB, *LB]:
+        served = re.search(rf"{re.escape(webstack_test.container(name))}: \S+/ answered 200, and "
+                           r"(/static/notes/site\.[0-9a-f]{12}\.css) 200\.", webstack_test.output(run))
+        assert served, webstack_test.output(run)[-3000:]
+    print(f"deploy check: {served.group(0)}")

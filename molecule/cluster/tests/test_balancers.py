@@ -151,7 +151,8 @@ BAD_INPUT: dict[str, tuple[dict, list[str]]] = {
 }
 
 
-@pytest.mark.parametrize("case", BAD_INPUT, ids=list(BAD_INPUT))
+# Refused by the preflight, the same code on both releases: split between them (docs/testing.md).
+@pytest.mark.parametrize("case", webstack_test.split(list(BAD_INPUT)))
 def test_bad_input_fails_before_any_change(case: str) -> None:
     extra_vars, expected = BAD_INPUT[case]
     before = {name: webstack_test.host(name).check_output(f"sha256sum {CONFIG}") for name in LB}
