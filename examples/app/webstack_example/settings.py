@@ -168,6 +168,8 @@ def media_storage() -> dict:
         "default_acl": None,
         "querystring_auth": True,
         "file_overwrite": False,
+        # Signature version 4, which every region and S3-compatible store takes.
+        "signature_version": "s3v4",
     }
     for option, name in (("endpoint_url", "DJANGO_AWS_S3_ENDPOINT_URL"), ("region_name", "DJANGO_AWS_S3_REGION_NAME"),
                          ("custom_domain", "DJANGO_AWS_S3_CUSTOM_DOMAIN"),

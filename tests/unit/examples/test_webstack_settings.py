@@ -95,7 +95,8 @@ def test_uploads_go_to_the_bucket_the_environment_names(monkeypatch: pytest.Monk
     assert default["BACKEND"] == "storages.backends.s3.S3Storage"
     assert default["OPTIONS"] == {"bucket_name": "shop-media", "access_key": "shop", "secret_key": secret,
                                   "endpoint_url": "https://objects.example.com", "default_acl": None,
-                                  "querystring_auth": True, "file_overwrite": False}
+                                  "querystring_auth": True, "file_overwrite": False,
+                                  "signature_version": "s3v4"}
 
 
 def test_debug_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
