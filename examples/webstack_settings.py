@@ -6,8 +6,10 @@ Copy this file next to your settings module and add one line at the end of it:
 
 Where the app's environment is there (DATABASE_URL is set: on the server, for the app
 server and every manage.py command), it sets what production needs from it; elsewhere (your
-laptop) it changes nothing. Python's standard library only: no requirement to add.
-The names are those of the README's table ("What your project needs").
+laptop) it changes nothing. Python's standard library only: no requirement to add, unless
+the site keeps uploads in a bucket (webstack_media_storage: s3), which takes
+django-storages[s3] in your requirements. The names are those of the README's table
+("What your project needs").
 """
 
 from __future__ import annotations
@@ -41,6 +43,28 @@ if os.environ.get("DATABASE_URL"):
             "OPTIONS": query,
         }
 
+    def _media() -> dict:
+        """Uploads in the bucket the environment names (django-storages' S3 backend), else on disk."""
+        if not os.environ.get("DJANGO_AWS_STORAGE_BUCKET_NAME"):
+            return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+        options = {
+            "bucket_name": os.environ["DJANGO_AWS_STORAGE_BUCKET_NAME"],
+            "access_key": os.environ["DJANGO_AWS_ACCESS_KEY_ID"],
+            "secret_key": os.environ["DJANGO_AWS_SECRET_ACCESS_KEY"],
+            # Private uploads: no ACL, signed URLs, no name overwritten.
+            "default_acl": None,
+            "querystring_auth": True,
+            "file_overwrite": False,
+            # Signature version 4, which every region and S3-compatible store takes.
+            "signature_version": "s3v4",
+        }
+        for option, name in (("endpoint_url", "DJANGO_AWS_S3_ENDPOINT_URL"), ("region_name", "DJANGO_AWS_S3_REGION_NAME"),
+                             ("custom_domain", "DJANGO_AWS_S3_CUSTOM_DOMAIN"),
+                             ("addressing_style", "DJANGO_AWS_S3_ADDRESSING_STYLE")):
+            if os.environ.get(name):
+                options[option] = os.environ[name]
+        return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
+
     SECRET_KEY = os.environ["DJANGO_SECRET_KEY"]
     DEBUG = _bool("DJANGO_DEBUG")
     ALLOWED_HOSTS = _list("DJANGO_ALLOWED_HOSTS")
@@ -50,7 +74,7 @@ if os.environ.get("DATABASE_URL"):
     MEDIA_ROOT = os.environ.get("DJANGO_MEDIA_ROOT")
     # Hashed names, so that nginx can tell browsers to keep them for a year.
     STORAGES = {
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "default": _media(),
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
     }
     # nginx terminates TLS and says so in this header.

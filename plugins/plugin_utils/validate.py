@@ -51,6 +51,7 @@ _F2B_TIME = re.compile(rf"-1|([0-9]+(\.[0-9]+)?\s*({_F2B_UNITS})?\s*)+")
 _SYSCTL_KEY = re.compile(r"[a-z0-9_]+(\.[A-Za-z0-9_*-]+)+")
 _CALENDAR_CHARS = re.compile(r"[A-Za-z0-9 *:,./~+-]+")
 _RATE = re.compile(r"[1-9][0-9]*/(second|minute|hour|day)")
+_S3_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 
 # What each target file's syntax cannot carry inside a value, beyond control
 # characters (refused everywhere).
@@ -217,6 +218,47 @@ def origin(value: object) -> str | None:
         host = host[2:]
     if domain(host) is not None:
         return "is not an origin such as https://shop.example.com or https://*.example.com (no path)"
+    return None
+
+
+def url(value: object) -> str | None:
+    """An http(s) URL of a service: a scheme, a host (name or address) and perhaps a port and a path; no
+    credentials, query or fragment (they have places of their own)."""
+    if (why := _not_text(value)) is not None:
+        return why
+    scheme, sep, rest = value.partition("://")
+    if not sep or scheme not in ("http", "https"):
+        return "is not a URL: it must begin with https:// (or http://)"
+    authority, slash, path = rest.partition("/")
+    if "@" in authority:
+        return "has credentials in it: keys and passwords have options of their own"
+    if any(mark in rest for mark in "?#") or re.search(r"\s", rest):
+        return "has a query, a fragment or a space (a URL such as https://s3.example.com or https://host:9000/path)"
+    if authority.startswith("["):
+        address, bracket, after = authority[1:].partition("]")
+        if not bracket or ip_address(address) is not None:
+            return "has an IPv6 address that is not one"
+        colon, number = after[:1], after[1:]
+    else:
+        authority, colon, number = authority.partition(":")
+        if host(authority) is not None:
+            return "has a host that is not a host name or an IP address"
+    if colon and port(number) is not None:
+        return f"has a port {number!r} that is not 1 to 65535"
+    if slash and path and _URL_PREFIX.fullmatch("/" + path.rstrip("/") + "/") is None:
+        return "has a path with characters a URL path does not take plainly"
+    return None
+
+
+def s3_bucket(value: object) -> str | None:
+    """An S3 bucket name as every S3 service takes it: 3 to 63 lower-case letters, digits, dots and hyphens, a
+    letter or digit at each end, no two dots together, not shaped as an IP address."""
+    if (why := _not_text(value)) is not None:
+        return why
+    if not _S3_BUCKET.fullmatch(value) or ".." in value or ".-" in value or "-." in value:
+        return "is not a bucket name (3 to 63 lower-case letters, digits, dots and hyphens, a letter or digit at each end)"
+    if ip_address(value) is None:
+        return "is shaped as an IP address, which a bucket name may not be"
     return None
 
 
@@ -417,6 +459,13 @@ interface_name = _matching(
     "is not a network interface name (at most 15 letters, digits and _ . : @ -)",
     "A Linux network interface name such as eth0 or ens3.",
 )
+
+region = _matching(
+    re.compile(r"[a-z0-9][a-z0-9-]{0,62}"),
+    'is not a region name such as "eu-west-1" or "fr-par" (lower-case letters, digits and hyphens)',
+    "A region of an object store, such as eu-west-1.",
+)
+
 
 rate = _matching(
     _RATE,
@@ -713,7 +762,9 @@ KINDS: dict[str, Callable[[object], str | None]] = {
     "port": port,
     "python_module": python_module,
     "rate": rate,
+    "region": region,
     "relative_path": relative_path,
+    "s3_bucket": s3_bucket,
     "size": size,
     "sql_identifier": sql_identifier,
     "ssh_public_key": ssh_public_key,
@@ -721,6 +772,7 @@ KINDS: dict[str, Callable[[object], str | None]] = {
     "sysctl_value": sysctl_value,
     "timezone": timezone,
     "unit_name": unit_name,
+    "url": url,
     "url_path": url_path,
     "url_prefix": url_prefix,
     "wsgi_app": wsgi_app,

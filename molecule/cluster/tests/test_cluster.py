@@ -251,6 +251,8 @@ CONVERGED_CASES: dict[str, tuple[dict, list[str]]] = {
     "an unknown time zone": ({"base_timezone": "Mars/Olympus_Mons"}, ["base_timezone", "not a time zone of this host"]),
     "a schedule in words": ({"postgresql_backup_schedule": "every day at 3"}, ["postgresql_backup_schedule", "calendar"]),
     "a domain with a space": ({"webstack_domains": ["shop example.test"]}, ["shop example.test"]),
+    "uploads kept apart on each web host": ({"webstack_media_storage": "local"},
+                                            ["webstack_media_storage is local on", "webstack_media_shared_mount: true"]),
 }
 MINE = webstack_test.split(list(CONVERGED_CASES))
 MEDIA = f"{ROOT}/shared/media/webstack-test-upload.txt"

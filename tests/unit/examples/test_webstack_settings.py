@@ -22,7 +22,8 @@ HOSTS = ["localhost", "10.0.0.5", "db.example.com", "fd00::5", "/var/run/postgre
 
 
 def load(monkeypatch: pytest.MonkeyPatch, environment: dict[str, str]) -> ModuleType:
-    for name in ("DATABASE_URL", "DJANGO_SECRET_KEY", "DJANGO_DEBUG", "DJANGO_SECURE_HSTS_SECONDS"):
+    for name in ("DATABASE_URL", "DJANGO_SECRET_KEY", "DJANGO_DEBUG", "DJANGO_SECURE_HSTS_SECONDS",
+                 "DJANGO_AWS_STORAGE_BUCKET_NAME", "DJANGO_AWS_S3_ENDPOINT_URL", "DJANGO_AWS_S3_REGION_NAME"):
         monkeypatch.delenv(name, raising=False)
     for name, value in environment.items():
         monkeypatch.setenv(name, value)
@@ -78,6 +79,24 @@ def test_production_settings_from_the_environment(monkeypatch: pytest.MonkeyPatc
     assert settings.SILENCED_SYSTEM_CHECKS == ["security.W021"]
     # `from .webstack_settings import *` takes exactly these names, all upper case (settings).
     assert settings.__all__ and all(name.isupper() and hasattr(settings, name) for name in settings.__all__)
+
+
+def test_uploads_go_to_disk_unless_a_bucket_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = load(monkeypatch, environment())
+    assert settings.STORAGES["default"] == {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+
+
+def test_uploads_go_to_the_bucket_the_environment_names(monkeypatch: pytest.MonkeyPatch) -> None:
+    secret = "$\"'\\`{#{{% é end"
+    settings = load(monkeypatch, {**environment(), "DJANGO_AWS_STORAGE_BUCKET_NAME": "shop-media",
+                                  "DJANGO_AWS_ACCESS_KEY_ID": "shop", "DJANGO_AWS_SECRET_ACCESS_KEY": secret,
+                                  "DJANGO_AWS_S3_ENDPOINT_URL": "https://objects.example.com"})
+    default = settings.STORAGES["default"]
+    assert default["BACKEND"] == "storages.backends.s3.S3Storage"
+    assert default["OPTIONS"] == {"bucket_name": "shop-media", "access_key": "shop", "secret_key": secret,
+                                  "endpoint_url": "https://objects.example.com", "default_acl": None,
+                                  "querystring_auth": True, "file_overwrite": False,
+                                  "signature_version": "s3v4"}
 
 
 def test_debug_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:

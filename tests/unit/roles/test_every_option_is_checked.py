@@ -34,6 +34,7 @@ UNCHECKED = {
     "postgresql_restore_file": "an entry point's option (restore), checked there",
     "redis_password": "checked for control characters by its own assert; only its SHA-256 reaches a file",
     "release_redis_password": "checked for control characters by its own assert, percent-encoded into the URLs",
+    "release_media_s3_secret_access_key": "checked for control characters by the bucket's assert, quoted by the env template",
 }
 
 CHECK = re.compile(r"^\s+- \[(?P<name>[a-z0-9_\[\].]+), \"(?P<kind>[^\"]+)\", ")

@@ -86,6 +86,8 @@ CONTEXT = {
     # A process and a scheduled job, for the processes role's units.
     "webstack_processes": {"worker": {"command": "celery -A shop worker --loglevel INFO", "count": 2}},
     "webstack_timers": {"tally": {"command": "tally_notes --quiet", "on_calendar": "daily"}},
+    # Media in a bucket, so that its settings reach the environment file.
+    "webstack_media_storage": "s3",
 }
 
 # The syntax of each file, where it cannot quote some characters (validate._UNSAFE_FOR).
@@ -100,7 +102,8 @@ SYNTAX = {
 
 # The secrets: typed "str" with no validator (their values are never shown), refused by
 # their preflight's assert when they hold a control character.
-SECRETS = {"release_secret_key", "release_db_password", "postgresql_db_password", "release_redis_password"}
+SECRETS = {"release_secret_key", "release_db_password", "postgresql_db_password", "release_redis_password",
+           "release_media_s3_secret_access_key"}
 
 # Samples for options whose default is empty, so that there is a value to make hostile.
 SAMPLES = {
@@ -120,6 +123,12 @@ SAMPLES = {
     "release_db_password": "secret",
     "release_redis_host": "10.0.0.7",
     "release_redis_password": "redis-secret-of-16-characters",
+    "release_media_s3_bucket": "shop-media",
+    "release_media_s3_endpoint_url": "https://s3.example.com",
+    "release_media_s3_region": "eu-west-1",
+    "release_media_s3_access_key_id": "AKIAEXAMPLE",
+    "release_media_s3_secret_access_key": "media-secret",
+    "release_media_s3_custom_domain": "media.example.com",
     "processes_declared": {"worker": {"command": "celery -A shop worker --loglevel INFO", "count": 2}},
     "processes_timers": {"tally": {"command": "tally_notes --quiet", "on_calendar": "daily"}},
     "processes_default_group": "webservers",
@@ -343,6 +352,32 @@ def test_the_redis_urls_read_back_every_secret_byte_for_byte(host: str) -> None:
         url = urlsplit(read[name])
         assert (url.scheme, url.hostname, url.port, url.path) == ("redis", host, port, "/0"), read[name]
         assert (unquote(url.username or ""), unquote(url.password or "")) == ("shop", secret)
+
+
+def test_the_media_bucket_reads_back_byte_for_byte() -> None:
+    """With s3 media, the bucket's settings in cookiecutter-django's names, its secret whole; the empty ones absent."""
+    secret = "".join(chr(c) for c in range(33, 127)) + " é{#{{%"
+    template = ROLES / "release" / "templates" / "env.j2"
+    text = _render("release", template, {"release_db_password": "secret", "release_media_storage": "s3",
+                                         "release_media_s3_bucket": "shop-media",
+                                         "release_media_s3_endpoint_url": "http://objects.internal:9000",
+                                         "release_media_s3_access_key_id": "shop", "release_media_s3_region": "",
+                                         "release_media_s3_secret_access_key": secret,
+                                         "__release_secret_file": "/srv/shop/shared/secret_key",
+                                         "__release_shared": "/srv/shop/shared"})
+    read = _shell_environment(text)
+    assert {key: value for key, value in read.items() if key.startswith("DJANGO_AWS_")} == {
+        "DJANGO_AWS_STORAGE_BUCKET_NAME": "shop-media", "DJANGO_AWS_S3_ENDPOINT_URL": "http://objects.internal:9000",
+        "DJANGO_AWS_ACCESS_KEY_ID": "shop", "DJANGO_AWS_SECRET_ACCESS_KEY": secret}
+
+
+def test_with_local_media_the_environment_names_no_bucket() -> None:
+    template = ROLES / "release" / "templates" / "env.j2"
+    text = _render("release", template, {"release_db_password": "secret", "release_media_storage": "local",
+                                         "release_media_s3_bucket": "shop-media",
+                                         "__release_secret_file": "/srv/shop/shared/secret_key",
+                                         "__release_shared": "/srv/shop/shared"})
+    assert not [key for key in _shell_environment(text) if key.startswith("DJANGO_AWS_")]
 
 
 def test_without_redis_the_environment_names_none() -> None:

@@ -50,6 +50,10 @@ GOOD: dict[str, list[object]] = {
     "sysctl_key": ["net.ipv4.ip_forward", "vm.swappiness", "net.ipv4.conf.all.rp_filter"],
     "sysctl_value": [0, 1, "4096 87380 6291456"],
     "rate": ["10/minute", "1/second", "100/day"],
+    "region": ["eu-west-1", "fr-par", "us-east-1", "garage"],
+    "s3_bucket": ["media", "shop-media", "media.example.com", "a1b", "x" * 63],
+    "url": ["https://s3.example.com", "https://s3.fr-par.scw.cloud", "http://webstack-cluster-acme:5000",
+            "https://objects.example.com:9000/tenant", "http://10.0.0.5:9000", "http://[2001:db8::1]:9000"],
     "ssh_public_key": [ED25519, RSA, ECDSA, ED25519.rsplit(" ", 1)[0]],
     "text": ["plain", "Ünïcødé ✓", "a;b$c`d'e\"f{{ g }}"],
     "text_apt": ["ops@example.com", "origin=Debian,codename=${distro_codename}"],
@@ -117,6 +121,12 @@ BAD: dict[str, list[object]] = {
     "sysctl_key": ["net", "net.ipv4.ip_forward\n", "net.ipv4.ip forward", "NET.x", ""],
     "sysctl_value": ["0\nkernel.sysrq = 1", True, None],
     "rate": ["lots", "0/minute", "10/fortnight", "10 / minute"],
+    "region": ["EU-West-1", "-eu", "eu west", "eu_west_1", "x" * 64, ""],
+    "s3_bucket": ["ab", "x" * 64, "Media", "media_files", "-media", "media-", "me..dia", "me.-dia", "192.168.5.4",
+                  "media\n", ""],
+    "url": ["s3.example.com", "ftp://s3.example.com", "https://key:secret@s3.example.com", "https://s3.example.com/?x=1",
+            "https://s3.example.com/#top", "https://s3 .example.com", "https://bad_host:9000", "https://h:99999",
+            "https://[fe80::zz]:9000", "https://h/a b", "https://h/a\nb", "https://", ""],
     "ssh_public_key": [
         ED25519[:60],  # cut short
         "ssh-ed25519 AAAA",
