@@ -7,8 +7,9 @@ SHELL := /bin/bash
 VENV ?= .venv
 BIN := $(VENV)/bin
 DISTROS ?= bookworm trixie
-# Scenarios in the order `make test` runs them.
-SCENARIOS := site_invalid base postgresql release wagtail twelve_factor cluster
+# Scenarios in the order `make test` runs them: the longest first, so that its
+# result comes first.
+SCENARIOS := cluster site_invalid base postgresql release wagtail twelve_factor
 
 # The interpreter the venv is made from, found before the venv joins PATH.
 SYSTEM_PYTHON := $(shell command -v python3)
