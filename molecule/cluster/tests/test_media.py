@@ -20,7 +20,7 @@ ENDPOINT = "http://webstack-cluster-acme:9000"
 def test_the_environment_names_the_bucket() -> None:
     for name in WEB:
         host = webstack_test.host(name)
-        names = host.check_output("sed -n 's/^\\(DJANGO_AWS_[A-Z_]*\\)=.*/\\1/p' /srv/shop/shared/env").split()
+        names = host.check_output("sed -n 's/^\\(DJANGO_AWS_[A-Z0-9_]*\\)=.*/\\1/p' /srv/shop/shared/env").split()
         assert sorted(names) == ["DJANGO_AWS_ACCESS_KEY_ID", "DJANGO_AWS_S3_ADDRESSING_STYLE",
                                  "DJANGO_AWS_S3_ENDPOINT_URL", "DJANGO_AWS_S3_REGION_NAME",
                                  "DJANGO_AWS_SECRET_ACCESS_KEY", "DJANGO_AWS_STORAGE_BUCKET_NAME"], (name, names)
