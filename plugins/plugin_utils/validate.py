@@ -204,16 +204,31 @@ def allowed_host(value: object) -> str | None:
     return domain(value)
 
 
-def origin(value: object) -> str | None:
-    """A Django CSRF_TRUSTED_ORIGINS entry: http(s)://host[:port], the host a domain or *.domain."""
+def _http(value: object, what: str) -> tuple[str, str | None]:
+    """What follows http(s):// in a value, or why it is not there."""
     if (why := _not_text(value)) is not None:
-        return why
+        return "", why
     scheme, sep, rest = value.partition("://")
     if not sep or scheme not in ("http", "https"):
-        return "is not an origin: it must begin with https:// (or http://)"
-    host, colon, number = rest.partition(":")
+        return "", f"is not {what}: it must begin with https:// (or http://)"
+    return rest, None
+
+
+def _port_after(colon: str, number: str) -> str | None:
+    """Why the port after a host's colon is not one (None without a colon)."""
     if colon and port(number) is not None:
         return f"has a port {number!r} that is not 1 to 65535"
+    return None
+
+
+def origin(value: object) -> str | None:
+    """A Django CSRF_TRUSTED_ORIGINS entry: http(s)://host[:port], the host a domain or *.domain."""
+    rest, why = _http(value, "an origin")
+    if why:
+        return why
+    host, colon, number = rest.partition(":")
+    if why := _port_after(colon, number):
+        return why
     if host.startswith("*."):
         host = host[2:]
     if domain(host) is not None:
@@ -224,11 +239,9 @@ def origin(value: object) -> str | None:
 def url(value: object) -> str | None:
     """An http(s) URL of a service: a scheme, a host (name or address) and perhaps a port and a path; no
     credentials, query or fragment (they have places of their own)."""
-    if (why := _not_text(value)) is not None:
+    rest, why = _http(value, "a URL")
+    if why:
         return why
-    scheme, sep, rest = value.partition("://")
-    if not sep or scheme not in ("http", "https"):
-        return "is not a URL: it must begin with https:// (or http://)"
     authority, slash, path = rest.partition("/")
     if "@" in authority:
         return "has credentials in it: keys and passwords have options of their own"
@@ -243,8 +256,8 @@ def url(value: object) -> str | None:
         authority, colon, number = authority.partition(":")
         if host(authority) is not None:
             return "has a host that is not a host name or an IP address"
-    if colon and port(number) is not None:
-        return f"has a port {number!r} that is not 1 to 65535"
+    if why := _port_after(colon, number):
+        return why
     if slash and path and _URL_PREFIX.fullmatch("/" + path.rstrip("/") + "/") is None:
         return "has a path with characters a URL path does not take plainly"
     return None
