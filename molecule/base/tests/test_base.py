@@ -223,6 +223,17 @@ def test_swap_file(base: Host) -> None:
     assert re.search(r"^/swapfile\s+none\s+swap\s+sw", base.file("/etc/fstab").content_string, re.M)
 
 
+def test_logs_turn_over_and_recommends_stay_off(base: Host) -> None:
+    """logrotate is there (a minimal image lacks it) and its configuration, fail2ban's and apt's included, parses;
+    the packages fail2ban only recommends were left out."""
+    assert base.package("logrotate").is_installed
+    assert base.file("/etc/logrotate.d/fail2ban").exists
+    debug = base.run("logrotate --debug /etc/logrotate.conf")
+    assert debug.rc == 0 and "error" not in debug.stderr.lower(), debug.stderr
+    for recommended in ("whois", "python3-pyinotify"):
+        assert not base.package(recommended).is_installed, recommended
+
+
 def test_fail2ban_jail_active_on_nftables(base: Host) -> None:
     assert base.service("fail2ban").is_running
     status = base.check_output("fail2ban-client status sshd")

@@ -15,6 +15,13 @@ def test_system_python_is_debian_and_protected(host: Host) -> None:
     assert "externally-managed-environment" in result.stderr
 
 
+def test_compilers_for_dependencies_without_wheels(host: Host) -> None:
+    """python_build_deps: true (the default) here; the cluster, with false, has none (its tests/test_cluster.py)."""
+    for package in ("build-essential", "python3-dev", "pkg-config"):
+        assert host.package(package).is_installed, package
+    assert host.run("gcc --version").rc == 0
+
+
 def test_app_user_cannot_log_in_or_sudo(host: Host) -> None:
     user = host.user("shop")
     assert user.exists
