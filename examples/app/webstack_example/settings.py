@@ -14,6 +14,10 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+# Uploads in a bucket when the environment names one, else on disk: the drop-in's function
+# (webstack_settings.py, for projects that read nothing from the environment).
+from .webstack_settings import media_storage
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -152,31 +156,6 @@ STATIC_URL = env("DJANGO_STATIC_URL", "/static/")
 STATIC_ROOT = Path(env("DJANGO_STATIC_ROOT", str(BASE_DIR / "static")))
 MEDIA_URL = env("DJANGO_MEDIA_URL", "/media/")
 MEDIA_ROOT = Path(env("DJANGO_MEDIA_ROOT", str(BASE_DIR / "media")))
-
-
-def media_storage() -> dict:
-    """Uploads in a bucket when the environment names one (django-storages' S3 backend, reading the names
-    cookiecutter-django gives the bucket's settings), else on disk in MEDIA_ROOT."""
-    bucket = os.environ.get("DJANGO_AWS_STORAGE_BUCKET_NAME")
-    if not bucket:
-        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
-    options = {
-        "bucket_name": bucket,
-        "access_key": env("DJANGO_AWS_ACCESS_KEY_ID"),
-        "secret_key": env("DJANGO_AWS_SECRET_ACCESS_KEY"),
-        # Uploads stay private: no ACL on them, each URL signed, and no name overwritten.
-        "default_acl": None,
-        "querystring_auth": True,
-        "file_overwrite": False,
-        # Signature version 4, which every region and S3-compatible store takes.
-        "signature_version": "s3v4",
-    }
-    for option, name in (("endpoint_url", "DJANGO_AWS_S3_ENDPOINT_URL"), ("region_name", "DJANGO_AWS_S3_REGION_NAME"),
-                         ("custom_domain", "DJANGO_AWS_S3_CUSTOM_DOMAIN"),
-                         ("addressing_style", "DJANGO_AWS_S3_ADDRESSING_STYLE")):
-        if os.environ.get(name):
-            options[option] = os.environ[name]
-    return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
 
 
 STORAGES = {

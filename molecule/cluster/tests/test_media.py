@@ -10,7 +10,7 @@ import subprocess
 import uuid
 
 import webstack_test
-from cluster_front import WEB
+from cluster_front import WEB, backend_get
 from testinfra.host import Host
 
 MEDIA = "/srv/shop/shared/media"
@@ -54,3 +54,19 @@ def test_an_upload_through_one_web_host_is_read_through_the_other(client: Host) 
     assert client.check_output(f"curl -sSf '{link}'") == f"attachment of {text}"
     # No host keeps a copy of its own.
     assert {name: webstack_test.host(name).check_output(f"find {MEDIA} -type f | wc -l") for name in WEB} == before
+
+
+def test_nginx_serves_no_media_from_disk() -> None:
+    """With uploads in the bucket, a file left in the media directory is not served at /media/, and nginx's user has
+    no way into the directory."""
+    name = f"left-behind-{uuid.uuid4().hex[:8]}.txt"
+    for web in WEB:
+        host = webstack_test.host(web)
+        host.check_output(f"runuser -u shop -- sh -c 'echo not served > {MEDIA}/{name}'")
+        try:
+            answer = backend_get(web, f"/media/{name}")
+            assert answer["status"] == 404 and "not served" not in answer["body"], (web, answer)
+            assert host.run(f"runuser -u www-data -- cat {MEDIA}/{name}").rc != 0, web
+            assert "www-data" not in host.check_output(f"getfacl -p {MEDIA} {MEDIA}/..")
+        finally:
+            host.check_output(f"rm -f {MEDIA}/{name}")

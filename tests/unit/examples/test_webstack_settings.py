@@ -1,7 +1,7 @@
 # Copyright: webstack.django maintainers
 # MIT License (see LICENSE)
-"""examples/webstack_settings.py, the drop-in for a project that reads nothing from the environment, reads the
-environment the release role writes back whole, and changes nothing where it is not there."""
+"""examples/app/webstack_example/webstack_settings.py, the drop-in for a project that reads nothing from the
+environment, reads the environment the release role writes back whole, and changes nothing where it is not there."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from types import ModuleType
 import pytest
 from ansible_collections.webstack.django.plugins.filter.database_url import database_url
 
-DROP_IN = Path(__file__).resolve().parents[3] / "examples" / "webstack_settings.py"
+DROP_IN = Path(__file__).resolve().parents[3] / "examples" / "app" / "webstack_example" / "webstack_settings.py"
 
 PASSWORDS = ["plain", string.punctuation, "p@ss:w/rd?#[]+ %2B%", "$\"'\\`{#{{% é end"]
 # As the release role generates one: 64 letters and digits.

@@ -412,3 +412,12 @@ def test_gunicorn_settings_read_back_as_given() -> None:
 def test_every_sample_is_an_option() -> None:
     options = {name for role in NAMES for name in _specs(role)}
     assert sorted(set(SAMPLES) - options) == []
+
+
+@pytest.mark.parametrize(("storage", "served"), [("local", True), ("s3", False)])
+def test_nginx_serves_media_from_disk_only_where_uploads_are_there(storage: str, served: bool) -> None:
+    template = ROLES / "nginx" / "templates" / "site.conf.j2"
+    text = _render("nginx", template, {"webstack_media_storage": storage})
+    assert ("location /media/ {" in text) is served
+    assert ("autoindex off;" in text) is served
+    assert "location /static/ {" in text

@@ -1,6 +1,6 @@
 """Production settings from the environment webstack.django writes, for a project that reads none.
 
-Copy this file next to your settings module and add one line at the end of it:
+Copy this file (the example app carries it) next to your settings module and add one line at the end of it:
 
     from .webstack_settings import *  # noqa: E402,F403
 
@@ -18,6 +18,31 @@ import os
 from urllib.parse import parse_qs, unquote, urlsplit
 
 __all__: list[str] = []
+
+
+def media_storage() -> dict:
+    """Uploads in the bucket the environment names (django-storages' S3 backend, with the names
+    cookiecutter-django gives its settings), else on disk in MEDIA_ROOT. The example app's settings call it too."""
+    if not os.environ.get("DJANGO_AWS_STORAGE_BUCKET_NAME"):
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    options = {
+        "bucket_name": os.environ["DJANGO_AWS_STORAGE_BUCKET_NAME"],
+        "access_key": os.environ["DJANGO_AWS_ACCESS_KEY_ID"],
+        "secret_key": os.environ["DJANGO_AWS_SECRET_ACCESS_KEY"],
+        # Private uploads: no ACL, signed URLs, no name overwritten.
+        "default_acl": None,
+        "querystring_auth": True,
+        "file_overwrite": False,
+        # Signature version 4, which every region and S3-compatible store takes.
+        "signature_version": "s3v4",
+    }
+    for option, name in (("endpoint_url", "DJANGO_AWS_S3_ENDPOINT_URL"), ("region_name", "DJANGO_AWS_S3_REGION_NAME"),
+                         ("custom_domain", "DJANGO_AWS_S3_CUSTOM_DOMAIN"),
+                         ("addressing_style", "DJANGO_AWS_S3_ADDRESSING_STYLE")):
+        if os.environ.get(name):
+            options[option] = os.environ[name]
+    return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
+
 
 if os.environ.get("DATABASE_URL"):
 
@@ -43,28 +68,6 @@ if os.environ.get("DATABASE_URL"):
             "OPTIONS": query,
         }
 
-    def _media() -> dict:
-        """Uploads in the bucket the environment names (django-storages' S3 backend), else on disk."""
-        if not os.environ.get("DJANGO_AWS_STORAGE_BUCKET_NAME"):
-            return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
-        options = {
-            "bucket_name": os.environ["DJANGO_AWS_STORAGE_BUCKET_NAME"],
-            "access_key": os.environ["DJANGO_AWS_ACCESS_KEY_ID"],
-            "secret_key": os.environ["DJANGO_AWS_SECRET_ACCESS_KEY"],
-            # Private uploads: no ACL, signed URLs, no name overwritten.
-            "default_acl": None,
-            "querystring_auth": True,
-            "file_overwrite": False,
-            # Signature version 4, which every region and S3-compatible store takes.
-            "signature_version": "s3v4",
-        }
-        for option, name in (("endpoint_url", "DJANGO_AWS_S3_ENDPOINT_URL"), ("region_name", "DJANGO_AWS_S3_REGION_NAME"),
-                             ("custom_domain", "DJANGO_AWS_S3_CUSTOM_DOMAIN"),
-                             ("addressing_style", "DJANGO_AWS_S3_ADDRESSING_STYLE")):
-            if os.environ.get(name):
-                options[option] = os.environ[name]
-        return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
-
     SECRET_KEY = os.environ["DJANGO_SECRET_KEY"]
     DEBUG = _bool("DJANGO_DEBUG")
     ALLOWED_HOSTS = _list("DJANGO_ALLOWED_HOSTS")
@@ -74,7 +77,7 @@ if os.environ.get("DATABASE_URL"):
     MEDIA_ROOT = os.environ.get("DJANGO_MEDIA_ROOT")
     # Hashed names, so that nginx can tell browsers to keep them for a year.
     STORAGES = {
-        "default": _media(),
+        "default": media_storage(),
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
     }
     # nginx terminates TLS and says so in this header.
