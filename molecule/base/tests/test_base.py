@@ -224,9 +224,11 @@ def test_swap_file(base: Host) -> None:
 
 
 def test_logs_turn_over_and_recommends_stay_off(base: Host) -> None:
-    """logrotate is there (a minimal image lacks it) and its configuration, fail2ban's and apt's included, parses;
-    the packages fail2ban only recommends were left out."""
+    """logrotate and netbase are there (a minimal image lacks them), logrotate's configuration (fail2ban's and
+    apt's included) parses, and the packages fail2ban only recommends were left out."""
     assert base.package("logrotate").is_installed
+    # netbase names the protocols the firewall's rules name.
+    assert base.run("getent protocols ipv6-icmp").rc == 0
     assert base.file("/etc/logrotate.d/fail2ban").exists
     debug = base.run("logrotate --debug /etc/logrotate.conf")
     assert debug.rc == 0 and "error" not in debug.stderr.lower(), debug.stderr
