@@ -85,9 +85,29 @@ def output(run: subprocess.CompletedProcess[str]) -> str:
 
 def changed(run: subprocess.CompletedProcess[str], host: str) -> int:
     """The changed= count in the recap line of one host."""
-    match = re.search(rf"^{re.escape(host)}\s*:\s*ok=\d+\s+changed=(\d+)", run.stdout, re.MULTILINE)
+    match = re.search(rf"^{re.escape(host)}\s*:\s*ok=\d+\s+changed=(\d+)", plain(run.stdout), re.MULTILINE)
     assert match, f"no recap line for {host}: {run.stdout[-1500:]}"
     return int(match.group(1))
+
+
+def plain(text: str) -> str:
+    """Text without its colours (a run outside `make` may have them)."""
+    return re.sub(r"\x1b\[[0-9;]*m", "", text)
+
+
+def changed_tasks(run: subprocess.CompletedProcess[str]) -> dict[str, list[str]]:
+    """Each host's changed tasks and handlers, by name ("role : name"), in the order they ran (once per task)."""
+    found: dict[str, list[str]] = {}
+    task = ""
+    for line in plain(run.stdout).splitlines():
+        heading = re.match(r"^(?:TASK|RUNNING HANDLER) \[(.*)\] \*+\s*$", line)
+        if heading:
+            task = heading.group(1)
+            continue
+        result = re.match(r"^changed: \[([^\]\s]+)", line)
+        if result and task not in found.setdefault(result.group(1), []):
+            found[result.group(1)].append(task)
+    return found
 
 
 def refusal(run: subprocess.CompletedProcess[str]) -> str:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -37,3 +38,10 @@ def database_url(name: str) -> dict:
 
 def served_password(name: str) -> str:
     return database_url(name)["password"]
+
+
+def db_login(password: str) -> int:
+    """psql's exit status logging in to the app's database as its role with the password (2: refused)."""
+    return subprocess.run(["docker", "exec", f"--env=PGPASSWORD={password}", webstack_test.container(DB), "psql", "-XAtq",
+                           "host=127.0.0.1 dbname=shop user=shop sslmode=require", "-c", "SELECT 1"],
+                          capture_output=True, text=True, check=False).returncode

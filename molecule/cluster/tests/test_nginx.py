@@ -22,7 +22,6 @@ SCENARIO = Path(os.environ["MOLECULE_SCENARIO_DIRECTORY"])
 # Container (inventory) names carry the Debian release; inside the test network the
 # hosts are webstack-cluster-web1 and webstack-cluster-acme on every release.
 WEB = "webstack-cluster-web1"
-WEBSERVERS = [WEB, "webstack-cluster-web2"]
 ACME = "webstack-cluster-acme"
 WEB_HOST = webstack_test.container(WEB)
 DOMAINS = ["shop.example.test", "www.shop.example.test"]
@@ -124,19 +123,6 @@ def test_hashed_static_files_are_immutable_and_compressed(client: Host) -> None:
     # The app's own pages (CSRF token beside reflected input) are not compressed: no BREACH.
     page = curl(client, f"https://{DOMAINS[0]}/", "-o /dev/null", "-H 'Accept-Encoding: gzip, br'")
     assert not re.search(r"(?im)^content-encoding:", page), page
-
-
-def test_media_is_served_without_listing(host: Host, client: Host) -> None:
-    # On both web hosts: the balancers send each request to either (shared media is the storage's business).
-    for name in WEBSERVERS:
-        webstack_test.host(name).check_output(
-            "runuser -u shop -- sh -c 'umask 027; echo uploaded > /srv/shop/shared/media/probe.txt'")
-    answer = curl(client, f"https://{DOMAINS[0]}/media/probe.txt")
-    assert answer.startswith("HTTP/2 200") and answer.rstrip().endswith("uploaded"), answer
-    assert "x-content-type-options: nosniff" in answer.lower()
-    listing = curl(client, f"https://{DOMAINS[0]}/media/")
-    assert listing.split()[1] in ("403", "404"), listing
-    assert "probe.txt" not in listing
 
 
 # Files just outside each prefix's directory, and a line each of them holds.

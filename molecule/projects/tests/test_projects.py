@@ -143,6 +143,18 @@ def test_the_projects_own_roots_are_linked_into_place(site: Site) -> None:
         assert host.file(f"{current}/static").is_directory
 
 
+def test_uploads_on_disk_are_served_without_listing(site: Site) -> None:
+    """Local media (one web host): nginx serves the media directory at /media/, with nosniff, and lists nothing.
+    With uploads in a bucket it serves none (the cluster's tests/test_media.py)."""
+    on(site).check_output(f"runuser -u {site.app} -- sh -c 'umask 027; echo uploaded > /srv/{site.app}/shared/media/probe.txt'")
+    answer = curl(site, "/media/probe.txt")
+    assert status(answer) == 200 and answer.rstrip().endswith("uploaded"), answer
+    assert "x-content-type-options: nosniff" in answer.lower()
+    listing = curl(site, "/media/")
+    assert status(listing) in (403, 404), listing
+    assert "probe.txt" not in listing
+
+
 def test_an_admin_logs_in_after_manage_createsuperuser(site: Site) -> None:
     run = playbook("manage", site, webstack_manage_host=site.name,
                    cmd="createsuperuser --noinput --username admin --email admin@example.test",
