@@ -8,7 +8,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -17,15 +16,13 @@ from ansible_collections.webstack.django.plugins.modules import deploy_lock as d
 MODULE = deploy_lock_module.__file__
 
 
-def run(lock: Path, token: str, state: str = "held", holder: str = "", force: bool = False,
-        check: bool = False) -> dict:
-    args = lock.parent.parent / f"{lock.parent.name}-{time.monotonic_ns()}-args.json"
-    module_args = {"path": str(lock), "token": token, "state": state, "holder": holder, "force": force,
-                   "_ansible_check_mode": check, "_ansible_tmpdir": str(lock.parent.parent)}
-    args.write_text(json.dumps({"ANSIBLE_MODULE_ARGS": module_args}))
-    done = subprocess.run([sys.executable, MODULE, str(args)], capture_output=True, text=True, check=False,
-                          env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
-    return json.loads(done.stdout)
+@pytest.fixture
+def run(run_module):  # noqa: ANN001, ANN201 - the conftest's fixture
+    def run_lock(lock: Path, token: str, state: str = "held", holder: str = "", force: bool = False,
+                 check: bool = False) -> dict:
+        return run_module(MODULE, {"path": str(lock), "token": token, "state": state, "holder": holder,
+                                   "force": force, "_ansible_check_mode": check})
+    return run_lock
 
 
 @pytest.fixture
@@ -35,7 +32,7 @@ def lock(tmp_path: Path) -> Path:
     return directory / "shop.deploy-lock"
 
 
-def test_a_free_lock_is_taken_and_names_its_holder(lock: Path) -> None:
+def test_a_free_lock_is_taken_and_names_its_holder(run, lock: Path) -> None:
     result = run(lock, "run-a", holder="alice@laptop (deploy)")
     assert (result["changed"], result["held"]) == (True, True)
     assert result["lock"]["holder"] == "alice@laptop (deploy)" and result["lock"]["token"] == "run-a"
@@ -44,7 +41,7 @@ def test_a_free_lock_is_taken_and_names_its_holder(lock: Path) -> None:
     assert lock.stat().st_mode & 0o777 == 0o600
 
 
-def test_the_same_run_takes_it_again_without_a_change(lock: Path) -> None:
+def test_the_same_run_takes_it_again_without_a_change(run, lock: Path) -> None:
     run(lock, "run-a", holder="alice")
     before = lock.read_text()
     result = run(lock, "run-a", holder="alice")
@@ -52,7 +49,7 @@ def test_the_same_run_takes_it_again_without_a_change(lock: Path) -> None:
     assert lock.read_text() == before
 
 
-def test_another_run_is_refused_and_told_who_holds_it(lock: Path) -> None:
+def test_another_run_is_refused_and_told_who_holds_it(run, lock: Path) -> None:
     run(lock, "run-a", holder="alice@laptop (deploy)")
     result = run(lock, "run-b", holder="ci run 42")
     assert (result["changed"], result["held"]) == (False, False)
@@ -61,7 +58,7 @@ def test_another_run_is_refused_and_told_who_holds_it(lock: Path) -> None:
     assert json.loads(lock.read_text())["token"] == "run-a"
 
 
-def test_force_breaks_a_lock_and_returns_the_one_it_broke(lock: Path) -> None:
+def test_force_breaks_a_lock_and_returns_the_one_it_broke(run, lock: Path) -> None:
     run(lock, "run-a", holder="killed run")
     result = run(lock, "run-b", holder="ci run 42", force=True)
     assert (result["changed"], result["held"]) == (True, True)
@@ -69,7 +66,7 @@ def test_force_breaks_a_lock_and_returns_the_one_it_broke(lock: Path) -> None:
     assert json.loads(lock.read_text())["token"] == "run-b"
 
 
-def test_only_its_run_gives_it_back(lock: Path) -> None:
+def test_only_its_run_gives_it_back(run, lock: Path) -> None:
     run(lock, "run-a", holder="alice")
     other = run(lock, "run-b", state="released")
     assert (other["changed"], other["held"]) == (False, False)
@@ -81,14 +78,14 @@ def test_only_its_run_gives_it_back(lock: Path) -> None:
     assert again["changed"] is False
 
 
-def test_force_removes_a_lock_whoever_holds_it(lock: Path) -> None:
+def test_force_removes_a_lock_whoever_holds_it(run, lock: Path) -> None:
     run(lock, "run-a", holder="killed run")
     result = run(lock, "run-b", state="released", force=True)
     assert result["changed"] is True and result["previous"]["holder"] == "killed run"
     assert not lock.exists()
 
 
-def test_check_mode_refuses_as_it_would_and_writes_nothing(lock: Path) -> None:
+def test_check_mode_refuses_as_it_would_and_writes_nothing(run, lock: Path) -> None:
     free = run(lock, "run-a", holder="alice", check=True)
     assert (free["changed"], free["held"]) == (True, True)
     assert not lock.exists()
@@ -100,14 +97,14 @@ def test_check_mode_refuses_as_it_would_and_writes_nothing(lock: Path) -> None:
     assert json.loads(lock.read_text())["token"] == "run-a"
 
 
-def test_a_file_that_is_not_a_lock_still_holds_it(lock: Path) -> None:
+def test_a_file_that_is_not_a_lock_still_holds_it(run, lock: Path) -> None:
     lock.write_text("not json\n")
     result = run(lock, "run-a", holder="alice")
     assert result["held"] is False and "unknown" in result["msg"]
     assert lock.read_text() == "not json\n"
 
 
-def test_no_token_and_no_directory_fail(lock: Path) -> None:
+def test_no_token_and_no_directory_fail(run, lock: Path) -> None:
     assert run(lock, "")["failed"] is True
     missing = run(lock.parent / "absent" / "lock", "run-a")
     assert missing["failed"] is True and "is not a directory" in missing["msg"]

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,18 +14,17 @@ from ansible_collections.webstack.django.plugins.modules import paths_info as pa
 MODULE = paths_info_module.__file__
 
 
-def run(tmp_path: Path, paths: list[str], read: list[str] | None = None, check: bool = False,
-        listed: list[str] | None = None) -> dict:
-    args = tmp_path.parent / f"{tmp_path.name}-args.json"
-    module_args: dict = {"paths": paths, "_ansible_check_mode": check, "_ansible_tmpdir": str(tmp_path.parent)}
-    if read is not None:
-        module_args["read"] = read
-    if listed is not None:
-        module_args["list"] = listed
-    args.write_text(json.dumps({"ANSIBLE_MODULE_ARGS": module_args}))
-    done = subprocess.run([sys.executable, MODULE, str(args)], capture_output=True, text=True, check=False,
-                          env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
-    return json.loads(done.stdout)
+@pytest.fixture
+def run(run_module):  # noqa: ANN001, ANN201 - the conftest's fixture
+    def run_paths_info(tmp_path: Path, paths: list[str], read: list[str] | None = None, check: bool = False,
+                       listed: list[str] | None = None) -> dict:
+        module_args: dict = {"paths": paths, "_ansible_check_mode": check}
+        if read is not None:
+            module_args["read"] = read
+        if listed is not None:
+            module_args["list"] = listed
+        return run_module(MODULE, module_args)
+    return run_paths_info
 
 
 @pytest.fixture
@@ -44,7 +41,7 @@ def app(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def test_links_are_described_as_stat_describes_them(app: Path) -> None:
+def test_links_are_described_as_stat_describes_them(run, app: Path) -> None:
     result = run(app, [str(app / "current"), str(app / "previous")])
     assert result["changed"] is False
     current, previous = (result["paths"][str(app / name)] for name in ("current", "previous"))
@@ -56,7 +53,7 @@ def test_links_are_described_as_stat_describes_them(app: Path) -> None:
     assert previous["lnk_source"] == str(app / "releases" / "aaaaaaaaaaaa")
 
 
-def test_the_text_of_files_is_read_through_links_and_missing_ones_have_none(app: Path) -> None:
+def test_the_text_of_files_is_read_through_links_and_missing_ones_have_none(run, app: Path) -> None:
     paths = [str(app / "shared" / "pin.json"), str(app / "previous" / "REVISION"), str(app / "shared" / "none.json"),
              str(app / "releases")]
     result = run(app, paths, read=paths[:3])
@@ -67,14 +64,14 @@ def test_the_text_of_files_is_read_through_links_and_missing_ones_have_none(app:
     assert releases["isdir"] and "content" not in releases
 
 
-def test_a_dangling_link_exists_as_a_link_and_has_no_text(app: Path) -> None:
+def test_a_dangling_link_exists_as_a_link_and_has_no_text(run, app: Path) -> None:
     (app / "dangling").symlink_to(app / "releases" / "removed")
     result = run(app, [str(app / "dangling")], read=[str(app / "dangling")])
     dangling = result["paths"][str(app / "dangling")]
     assert dangling["exists"] and dangling["islnk"] and "content" not in dangling
 
 
-def test_check_mode_reads_the_same(app: Path) -> None:
+def test_check_mode_reads_the_same(run, app: Path) -> None:
     paths = [str(app / "current"), str(app / "shared" / "pin.json")]
     assert run(app, paths, read=paths[1:], check=True)["paths"] == run(app, paths, read=paths[1:])["paths"]
 
@@ -84,7 +81,7 @@ def test_check_mode_reads_the_same(app: Path) -> None:
     ("binary", "is not UTF-8 text"),
     ("dir", "is a directory, not a file to read"),
 ])
-def test_what_cannot_be_read_fails_naming_the_path(app: Path, setup: str, message: str) -> None:
+def test_what_cannot_be_read_fails_naming_the_path(run, app: Path, setup: str, message: str) -> None:
     path = app / setup
     if setup == "big":
         path.write_text("x" * 65537)
@@ -97,13 +94,13 @@ def test_what_cannot_be_read_fails_naming_the_path(app: Path, setup: str, messag
     assert result["msg"] == f"{path} {message}"
 
 
-def test_paths_must_be_absolute_and_read_must_name_paths_asked_about(app: Path) -> None:
+def test_paths_must_be_absolute_and_read_must_name_paths_asked_about(run, app: Path) -> None:
     assert "must be absolute" in run(app, ["current"])["msg"]
     result = run(app, [str(app / "current")], read=[str(app / "shared" / "pin.json")])
     assert result["failed"] is True and "read names paths that paths does not" in result["msg"]
 
 
-def test_the_entries_of_a_directory_come_newest_first_and_a_missing_one_has_none(app: Path) -> None:
+def test_the_entries_of_a_directory_come_newest_first_and_a_missing_one_has_none(run, app: Path) -> None:
     releases = app / "releases"
     (releases / "cccccccccccc").mkdir()
     (releases / "notes.txt").write_text("not a release\n")
@@ -120,7 +117,7 @@ def test_the_entries_of_a_directory_come_newest_first_and_a_missing_one_has_none
     assert result["paths"][missing] == {"exists": False}
 
 
-def test_only_a_directory_is_listed_and_list_must_name_paths_asked_about(app: Path) -> None:
+def test_only_a_directory_is_listed_and_list_must_name_paths_asked_about(run, app: Path) -> None:
     current = str(app / "current")
     result = run(app, [current], listed=[current])
     assert result["failed"] is True and result["msg"] == f"{current} is not a directory, whose entries to list"
