@@ -60,16 +60,31 @@ def host(name: str) -> Host:
     return testinfra.get_host(f"ansible://{container(name)}", ansible_inventory=os.environ["MOLECULE_INVENTORY_FILE"])
 
 
-def playbook(path: Path, *args: str, **extra_vars: object) -> subprocess.CompletedProcess[str]:
-    """ansible-playbook against the scenario's inventory, extra vars as JSON; never raises."""
+def start_playbook(path: Path, *args: str, **extra_vars: object) -> subprocess.Popen[str]:
+    """ansible-playbook against the scenario's inventory, extra vars as JSON, started (see finish())."""
     command = ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"], str(path), *args]
     if extra_vars:
         command += ["--extra-vars", json.dumps(extra_vars)]
-    run = subprocess.run(command, capture_output=True, text=True, timeout=900, check=False,
-                         env=dict(os.environ, ANSIBLE_NOCOLOR="1"))
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=dict(os.environ, ANSIBLE_NOCOLOR="1"))
+
+
+def finish(process: subprocess.Popen[str]) -> subprocess.CompletedProcess[str]:
+    """The run start_playbook() started, once it has ended; its output goes to the scenario's log."""
+    try:
+        stdout, stderr = process.communicate(timeout=900)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        stdout, stderr = process.communicate()
+    run = subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
     with (Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]) / OUTPUT_LOG).open("a") as log:
         log.write(run.stdout + run.stderr + "\n")
     return run
+
+
+def playbook(path: Path, *args: str, **extra_vars: object) -> subprocess.CompletedProcess[str]:
+    """ansible-playbook against the scenario's inventory, extra vars as JSON; never raises."""
+    return finish(start_playbook(path, *args, **extra_vars))
 
 
 def outputs() -> str:

@@ -23,7 +23,9 @@ description:
     stale.
 options:
   path:
-    description: The lock file. Its directory must exist.
+    description:
+      - The lock file. Its directory is made, readable by root only, when it is missing (its parent must exist).
+      - A lock file that is a symbolic link is refused, not followed.
     type: path
     required: true
   state:
@@ -101,10 +103,11 @@ from ansible.module_utils.basic import AnsibleModule
 def read_lock(path: str) -> dict | None:
     """The lock's content, None without a lock; a file that is not a lock's JSON still counts as one."""
     try:
-        with open(path, encoding="utf-8") as handle:
-            text = handle.read()
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
     except FileNotFoundError:
         return None
+    with os.fdopen(fd, encoding="utf-8") as handle:
+        text = handle.read()
     try:
         lock = json.loads(text)
     except ValueError:
@@ -209,8 +212,14 @@ def main() -> None:
     path, token = module.params["path"], module.params["token"]
     if not token:
         module.fail_json(msg="token is empty: each run needs a value of its own")
-    if not os.path.isdir(os.path.dirname(path) or "."):
-        module.fail_json(msg=f"{os.path.dirname(path)} is not a directory")
+    directory = os.path.dirname(path) or "."
+    if os.path.islink(path):
+        module.fail_json(msg=f"{path} is a symbolic link, not a lock: remove it")
+    if not os.path.isdir(directory):
+        if not os.path.isdir(os.path.dirname(directory.rstrip("/")) or "/"):
+            module.fail_json(msg=f"{directory} is not a directory, nor is its parent")
+        if not module.check_mode:
+            os.makedirs(directory, mode=0o700, exist_ok=True)
     if module.params["state"] == "held":
         take(module, path, token, module.params["holder"], module.params["force"])
     give_back(module, path, token, module.params["force"])

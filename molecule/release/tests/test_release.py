@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import json
 import os
+import platform
 import re
 import shlex
 import subprocess
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -195,6 +197,70 @@ def test_same_release_again_changes_nothing(app: Host, tmp_path: Path) -> None:
     assert version(app)["revision"] == rev
 
 
+LOCK = "/run/webstack/shop-deploy.lock"
+
+
+def lock_holder(host: Host) -> str:
+    """Who holds the deploy lock ("" when no one does)."""
+    lock = host.file(LOCK)
+    return json.loads(host.check_output(f"cat {LOCK}"))["holder"] if lock.exists else ""
+
+
+def plant_lock(host: Host, token: str, holder: str) -> None:
+    """A lock as another run would have left it."""
+    lock = json.dumps({"holder": holder, "token": token, "since": "2026-12-05T10:00:00Z", "since_epoch": time.time() - 60})
+    host.check_output(f"install -d -m 0700 /run/webstack && printf '%s' {shlex.quote(lock)} > {LOCK} && chmod 0600 {LOCK}")
+
+
+# The lock is the playbooks' own code, the same on both releases (docs/testing.md).
+@webstack_test.only_on("trixie")
+def test_of_two_deploys_at_once_one_is_refused_naming_the_other(app: Host, tmp_path: Path) -> None:
+    """Started together: one holds the lock through its release, the other stops before it changes anything."""
+    source = str(webstack_test.app_with_migration(tmp_path))
+    serving = current(app)
+    processes = [webstack_test.start_playbook(SCENARIO / "deploy.yml", "--extra-vars",
+                                              json.dumps({"webstack_source_path": source})) for _ in range(2)]
+    with ThreadPoolExecutor(2) as pool:  # both outputs read as they come
+        runs = dict(zip([process.pid for process in processes], pool.map(webstack_test.finish, processes), strict=True))
+    passed = [pid for pid, run in runs.items() if run.returncode == 0]
+    refused = [run for run in runs.values() if run.returncode != 0]
+    assert len(passed) == 1 and len(refused) == 1, [webstack_test.refusal(run) for run in runs.values()]
+    message = webstack_test.refusal(refused[0])
+    print(f"refused while another deploy ran: {message}")
+    assert f"on {platform.node()} (ansible-playbook pid {passed[0]}): deploy since" in message, message
+    assert "webstack_deploy_lock_break=true" in message and "nothing has changed in this one" in message
+    assert changed(refused[0], NAME) == 0
+    assert current(app) == serving
+    assert lock_holder(app) == "", "the deploy that passed gave the lock back"
+
+
+@webstack_test.only_on("trixie")
+def test_a_lock_left_by_another_machine_is_broken_only_on_request(app: Host) -> None:
+    holder = "runner on ci-runner-7 (ansible-playbook pid 4242): deploy, GitHub run 17"
+    plant_lock(app, "ci-runner-7|4242", holder)
+    # The health check alone after the lock: the lock is taken before any release step.
+    refused = webstack_test.playbook(SCENARIO / "deploy.yml", "--tags", "site_check")
+    assert_refused(refused, NAME, [f"is held by {holder} since 2026-12-05T10:00:00Z",
+                                   "-e webstack_deploy_lock_break=true"])
+    assert lock_holder(app) == holder
+    broken = webstack_test.playbook(SCENARIO / "deploy.yml", "--tags", "site_check", webstack_deploy_lock_break=True)
+    assert broken.returncode == 0, webstack_test.output(broken)[-3000:]
+    assert lock_holder(app) == "", "given back at the end of the run that broke it"
+
+
+@webstack_test.only_on("trixie")
+def test_a_lock_whose_run_ended_on_this_controller_is_taken_over(app: Host) -> None:
+    """A run killed here (or stopped outside a release) left its lock: its process is gone, so the next run goes on."""
+    ended = subprocess.Popen(["true"])
+    ended.wait()
+    holder = f"me on {platform.node()} (ansible-playbook pid {ended.pid}): site"
+    plant_lock(app, f"{platform.node()}|{ended.pid}", holder)
+    run = webstack_test.playbook(SCENARIO / "rollback.yml", "--tags", "site_check")
+    assert run.returncode == 0, webstack_test.output(run)[-3000:]
+    assert f"took over the deploy lock of {holder}" in webstack_test.output(run)
+    assert lock_holder(app) == ""
+
+
 def workers(host: Host) -> tuple[str, set[str]]:
     main = host.check_output("systemctl show -p MainPID --value gunicorn-shop.service")
     return main, set(host.run(f"pgrep -P {main}").stdout.split())
@@ -334,6 +400,7 @@ def test_a_failed_step_says_what_failed_in_its_own_words(app: Host, tmp_path: Pa
         assert part in output, f"{part!r} missing from: {output[-3000:]}"
     print(f"{case}: {webstack_test.refusal(run)[:600]}")
     assert version(app)["revision"] == serving
+    assert lock_holder(app) == "", "a release that failed gave the deploy lock back"
     assert sql(app, "SELECT count(*) FROM django_migrations WHERE name = '0004_broken'") == "0"
 
 

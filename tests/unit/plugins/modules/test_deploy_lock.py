@@ -104,10 +104,32 @@ def test_a_file_that_is_not_a_lock_still_holds_it(run, lock: Path) -> None:
     assert lock.read_text() == "not json\n"
 
 
-def test_no_token_and_no_directory_fail(run, lock: Path) -> None:
+def test_no_token_and_no_parent_directory_fail(run, lock: Path) -> None:
     assert run(lock, "")["failed"] is True
-    missing = run(lock.parent / "absent" / "lock", "run-a")
-    assert missing["failed"] is True and "is not a directory" in missing["msg"]
+    missing = run(lock.parent / "absent" / "deeper" / "lock", "run-a")
+    assert missing["failed"] is True and "is not a directory, nor is its parent" in missing["msg"]
+    assert not (lock.parent / "absent").exists()
+
+
+def test_a_missing_directory_is_made_for_root_alone(run, lock: Path) -> None:
+    inner = lock.parent / "webstack" / "shop.deploy-lock"
+    assert run(inner, "run-a", check=True)["held"] is True
+    assert not inner.parent.exists(), "check mode makes nothing"
+    assert run(inner, "run-a")["held"] is True
+    assert oct(inner.parent.stat().st_mode & 0o777) == "0o700"
+    assert oct(inner.stat().st_mode & 0o777) == "0o600"
+
+
+def test_a_symbolic_link_is_refused_not_followed(run, lock: Path) -> None:
+    """The lock's directory may be one others can write to: a link planted there reads nothing and holds nothing."""
+    secret = lock.parent / "secret.json"
+    secret.write_text('{"holder": "the content of another file", "token": "x"}\n')
+    lock.symlink_to(secret)
+    for state in ("held", "released"):
+        result = run(lock, "run-a", state=state, force=True)
+        assert result["failed"] is True and "is a symbolic link" in result["msg"], result
+        assert "another file" not in json.dumps(result)
+    assert lock.is_symlink() and secret.read_text().startswith('{"holder"')
 
 
 def test_of_two_runs_at_once_one_gets_it(lock: Path) -> None:
