@@ -24,7 +24,7 @@ options:
 EXAMPLES = r"""
 - name: Lock | Take the deploy lock
   webstack.django.deploy_lock:
-    path: /run/lock/webstack-shop-deploy.lock
+    path: /run/webstack/shop-deploy.lock
     token: "{{ lookup('webstack.django.run_id') }}"
     holder: "{{ lookup('webstack.django.run_id', 'holder') }}: deploy"
 """

@@ -57,18 +57,22 @@ attributes:
 """
 
 EXAMPLES = r"""
-- name: Lock | Take the deploy lock
+- name: Lock | Take the deploy lock, or learn who holds it
   webstack.django.deploy_lock:
-    path: /var/lib/webstack/shop.deploy-lock
-    token: "{{ __webstack_run_token }}"
-    holder: "{{ lookup('ansible.builtin.env', 'USER') }} (deploy)"
-  register: __webstack_lock
-  failed_when: false
+    path: /run/webstack/shop-deploy.lock
+    token: "{{ lookup('webstack.django.run_id') }}"
+    holder: "{{ lookup('webstack.django.run_id', 'holder') }}: deploy"
+  register: __lock
+
+- name: Lock | Refuse while another run holds it
+  ansible.builtin.fail:
+    msg: "{{ __lock.msg }}"
+  when: not __lock.held
 
 - name: Lock | Give the deploy lock back
   webstack.django.deploy_lock:
-    path: /var/lib/webstack/shop.deploy-lock
-    token: "{{ __webstack_run_token }}"
+    path: /run/webstack/shop-deploy.lock
+    token: "{{ lookup('webstack.django.run_id') }}"
     state: released
 """
 

@@ -53,7 +53,7 @@ def test_an_unknown_term_is_refused() -> None:
 @pytest.mark.parametrize(
     ("token", "ended"),
     [
-        (lambda: run.token(), False),
+        (run.token, False),
         (lambda: f"{platform.node()}|{ended_pid()}", True),
         (lambda: f"another-machine|{ended_pid()}", False),
         (lambda: f"{platform.node()}|1", False),
