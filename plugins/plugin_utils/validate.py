@@ -263,6 +263,63 @@ def url(value: object) -> str | None:
     return None
 
 
+# The schemes django-environ (smtp, smtp+tls, smtp+ssl) and dj-email-url (smtps, submission) read as SMTP.
+SMTP_SCHEMES = ("smtp", "smtp+tls", "smtp+ssl", "smtps", "submission")
+
+
+def _authority(authority: str) -> str | None:
+    """Why host[:port] (a name, an address or [IPv6], perhaps a port) is not one."""
+    if authority.startswith("["):
+        address, bracket, after = authority[1:].partition("]")
+        if not bracket or ip_address(address) is not None:
+            return "has an IPv6 address that is not one"
+        colon, number = after[:1], after[1:]
+        if after and colon != ":":
+            return "has something after its host that is not a port"
+    else:
+        authority, colon, number = authority.partition(":")
+        if host(authority) is not None:
+            return "has a host that is not a host name or an IP address"
+    return _port_after(colon, number)
+
+
+def smtp_url(value: object) -> str | None:
+    """An SMTP relay as django-environ and dj-email-url read EMAIL_URL: smtp, smtp+tls, smtp+ssl, smtps or
+    submission://[user[:password]@]host[:port], the user and password percent-encoded. The messages never show
+    the value: it holds a password."""
+    if (why := _not_text(value)) is not None:
+        return why
+    scheme, sep, rest = value.partition("://")
+    if not sep or scheme not in SMTP_SCHEMES:
+        return f"is not an SMTP URL: it must begin with {', '.join(s + '://' for s in SMTP_SCHEMES)}"
+    if re.search(r"\s", rest) or any(mark in rest for mark in "#"):
+        return "has a space or a # in it (percent-encode them in the user and password: %20, %23)"
+    credentials, at, authority = rest.rpartition("@")
+    if at and ("/" in credentials or "?" in credentials):
+        return "has a / or ? in its user or password (percent-encode them: %2F, %3F)"
+    authority, _slash, path = authority.partition("?")[0].partition("/")
+    if path:
+        return "has a path: an SMTP URL is scheme://user:password@host:port"
+    return _authority(authority)
+
+
+def dsn(value: object) -> str | None:
+    """An error tracker's DSN in Sentry's form (which GlitchTip and Bugsink take too):
+    https://KEY@HOST[:PORT][/PATH]/PROJECT, the project a number. The messages never show the value."""
+    rest, why = _http(value, "a DSN")
+    if why:
+        return why
+    key, at, rest = rest.partition("@")
+    if not at or not re.fullmatch(r"[A-Za-z0-9]+(:[A-Za-z0-9]+)?", key):
+        return "has no key before its @ (https://KEY@HOST/PROJECT, as the tracker shows it)"
+    authority, slash, path = rest.partition("/")
+    if any(mark in rest for mark in "?#") or re.search(r"\s", rest):
+        return "has a query, a fragment or a space"
+    if not slash or not re.fullmatch(r"([A-Za-z0-9._~-]+/)*[0-9]+", path):
+        return "does not end in a project number (https://KEY@HOST/PROJECT)"
+    return _authority(authority)
+
+
 def s3_bucket(value: object) -> str | None:
     """An S3 bucket name as every S3 service takes it: 3 to 63 lower-case letters, digits, dots and hyphens, a
     letter or digit at each end, no two dots together, not shaped as an IP address."""
@@ -778,6 +835,8 @@ KINDS: dict[str, Callable[[object], str | None]] = {
     "region": region,
     "relative_path": relative_path,
     "s3_bucket": s3_bucket,
+    "smtp_url": smtp_url,
+    "dsn": dsn,
     "size": size,
     "sql_identifier": sql_identifier,
     "ssh_public_key": ssh_public_key,

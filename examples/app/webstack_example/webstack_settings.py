@@ -15,9 +15,52 @@ django-storages[s3] in your requirements. The names are those of the README's ta
 from __future__ import annotations
 
 import os
+import sys
 from urllib.parse import parse_qs, unquote, urlsplit
 
 __all__: list[str] = []
+
+
+def _project_sets(name: str) -> bool:
+    """Whether the project's settings, which import this file at their end, set a name themselves (their module is
+    being run: what it set so far is there)."""
+    module = sys.modules.get(os.environ.get("DJANGO_SETTINGS_MODULE", ""))
+    return module is not None and hasattr(module, name)
+
+
+def email_settings(url: str) -> dict:
+    """Django's SMTP settings from EMAIL_URL, as django-environ and dj-email-url read it: smtp (port 25), smtp+tls,
+    smtps or submission (STARTTLS, port 587), smtp+ssl (TLS from the start, port 465); the user and password
+    percent-encoded."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    tls, ssl = scheme in ("smtp+tls", "smtps", "submission"), scheme == "smtp+ssl"
+    return {
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": parts.hostname or "localhost",
+        "EMAIL_PORT": parts.port or (465 if ssl else 587 if tls else 25),
+        "EMAIL_HOST_USER": unquote(parts.username or ""),
+        "EMAIL_HOST_PASSWORD": unquote(parts.password or ""),
+        "EMAIL_USE_TLS": tls,
+        "EMAIL_USE_SSL": ssl,
+        "EMAIL_TIMEOUT": 10,
+    }
+
+
+# Errors with their tracebacks, and warnings, on stderr, which systemd puts in the journal
+# (the logs playbook reads it); DJANGO_LOG_LEVEL sets the level. Used where the project sets
+# no LOGGING of its own.
+DEFAULT_LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["stderr"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
+    # Django's own loggers (a 500's traceback is django.request's) to stderr, not to its
+    # defaults: the console with DEBUG only, and mail to ADMINS.
+    "loggers": {"django": {"handlers": ["stderr"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO"),
+                           "propagate": False}},
+}
 
 
 def media_storage() -> dict:
@@ -89,8 +132,33 @@ if os.environ.get("DATABASE_URL"):
     SECURE_HSTS_INCLUDE_SUBDOMAINS = _bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS")
     SECURE_HSTS_PRELOAD = _bool("DJANGO_SECURE_HSTS_PRELOAD")
     SILENCED_SYSTEM_CHECKS = _list("DJANGO_SILENCED_SYSTEM_CHECKS")
+    __all__ = []
 
-    __all__ = [
+    if not _project_sets("LOGGING"):
+        LOGGING = DEFAULT_LOGGING
+        __all__ += ["LOGGING"]
+    if os.environ.get("EMAIL_URL"):
+        _email = email_settings(os.environ["EMAIL_URL"])
+        globals().update(_email)
+        __all__ += sorted(_email)
+    if os.environ.get("DJANGO_DEFAULT_FROM_EMAIL"):
+        DEFAULT_FROM_EMAIL = os.environ["DJANGO_DEFAULT_FROM_EMAIL"]
+        SERVER_EMAIL = os.environ.get("DJANGO_SERVER_EMAIL", DEFAULT_FROM_EMAIL)
+        __all__ += ["DEFAULT_FROM_EMAIL", "SERVER_EMAIL"]
+    if os.environ.get("SENTRY_DSN"):
+        try:
+            import sentry_sdk
+        except ImportError as error:
+            from django.core.exceptions import ImproperlyConfigured
+
+            raise ImproperlyConfigured("SENTRY_DSN is set (webstack_sentry_dsn): add sentry-sdk to the project's "
+                                       "requirements") from error
+        # Unless the project's settings started it themselves; the SDK reads SENTRY_DSN,
+        # SENTRY_ENVIRONMENT and SENTRY_RELEASE from the environment, and finds Django.
+        if not getattr(sentry_sdk, "is_initialized", lambda: False)():
+            sentry_sdk.init(send_default_pii=False)
+
+    __all__ += [
         "ALLOWED_HOSTS", "CSRF_COOKIE_SECURE", "CSRF_TRUSTED_ORIGINS", "DATABASES", "DEBUG", "MEDIA_ROOT",
         "SECRET_KEY", "SECURE_HSTS_INCLUDE_SUBDOMAINS", "SECURE_HSTS_PRELOAD", "SECURE_HSTS_SECONDS",
         "SECURE_PROXY_SSL_HEADER", "SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE", "SILENCED_SYSTEM_CHECKS",

@@ -215,6 +215,20 @@ def test_time_zone_and_timesyncd(base: Host) -> None:
     assert base.service("systemd-timesyncd").is_enabled
 
 
+def test_the_journal_is_on_disk_within_its_cap(base: Host) -> None:
+    """What was logged before journald restarts (as at a reboot) is still there, read from /var/log/journal;
+    journald reports the cap it applies."""
+    assert base.run("ls /var/log/journal/*/system.journal").rc == 0
+    base.check_output("logger -t webstack-journal-test written-before-the-restart")
+    base.check_output("journalctl --sync && systemctl restart systemd-journald")
+    kept = base.check_output("journalctl --no-pager -o cat -t webstack-journal-test --file '/var/log/journal/*/*.journal'")
+    assert "written-before-the-restart" in kept
+    config = base.check_output("systemd-analyze cat-config systemd/journald.conf")
+    assert "SystemMaxUse=64M" in config and "MaxRetentionSec=30day" in config
+    reported = base.check_output("journalctl -b --no-pager -o cat | grep -E '^System Journal .* max' | tail -n 1")
+    assert "max 64.0M" in reported, reported
+
+
 def test_swap_file(base: Host) -> None:
     swap = base.file("/swapfile")
     assert swap.mode == 0o600

@@ -185,6 +185,23 @@ def manage(site: Site, code: str) -> str:
     return on(site).check_output(f"/usr/local/sbin/{site.app}-manage shell --no-startup -c {shlex.quote(code)}")
 
 
+def test_the_drop_in_logs_to_the_journal_and_reads_the_mail_relay(site: Site) -> None:
+    """Wagtail's settings import the drop-in (the twelve-factor project reads its environment itself): a warning of
+    the app, a refused login form, is in the app server's journal, and EMAIL_URL became Django's settings."""
+    if site.key != "wagtail":
+        pytest.skip("the drop-in is the wagtail project's")
+    host = on(site)
+    since = host.check_output("date +%s")
+    answer = curl(site, "/admin/login/", "-X POST -d username=admin")
+    assert status(answer) == 403, answer[:1000]
+    journal = host.check_output(f"sleep 1; journalctl -u gunicorn-{site.app}.service --since @{since} -o cat --no-pager")
+    assert "WARNING django.security.csrf: Forbidden (CSRF cookie not set.): /admin/login/" in journal, journal[-2000:]
+    read = manage(site, "from django.conf import settings as s; print(s.EMAIL_HOST, s.EMAIL_PORT, s.EMAIL_HOST_USER, "
+                        "s.EMAIL_HOST_PASSWORD, s.EMAIL_USE_TLS, s.DEFAULT_FROM_EMAIL, s.SERVER_EMAIL)")
+    assert read.split() == ["smtp.example.test", "2587", "mysite@example.test", "test-only/pass", "True",
+                            "mysite@example.test", "mysite@example.test"], read
+
+
 def test_the_asgi_application_is_served_by_uvicorns_worker(site: Site) -> None:
     """webstack_asgi_app: gunicorn loads config.asgi:application with uvicorn's worker class, and uvicorn serves."""
     twelve_factor_only(site)
@@ -276,6 +293,50 @@ def test_a_release_whose_home_page_fails_is_stopped_before_it_serves(site: Site,
     assert status(curl(site, "/")) == 200
 
 
+def from_address(site: Site, address: str, path: str) -> str:
+    """curl -k through the host's nginx, as a client at address (127.0.0.0/8 is the host's own: no firewall)."""
+    return on(site).check_output(f"curl -sk -D - --interface {address} --resolve {site.domain}:443:127.0.0.1 "
+                                 f"'https://{site.domain}{path}'")
+
+
+def maintenance_on_wagtail_only(site: Site) -> None:
+    """nginx's own logic, the same on both releases (docs/testing.md)."""
+    if site.key != "wagtail":
+        pytest.skip("maintenance mode is tested in the wagtail scenario")
+
+
+VISITOR, ADMIN = "127.0.0.2", "127.0.0.3"
+
+
+def test_maintenance_mode_shows_visitors_a_static_503_and_lets_admins_in(site: Site) -> None:
+    maintenance_on_wagtail_only(site)
+    refused = playbook("maintenance", site, state="maybe")
+    webstack_test.assert_refused(refused, site.name, ['maintenance needs -e state=on or -e state=off (got "maybe")'])
+    run = playbook("maintenance", site, state="on", nginx_maintenance_allowed=[f"{ADMIN}/32"])
+    output = webstack_test.output(run)
+    assert run.returncode == 0, output[-3000:]
+    assert "maintenance mode on; a visitor gets 503 for / with Retry-After 300" in output, output[-3000:]
+    for path in ("/", site.page):
+        answer = from_address(site, VISITOR, path)
+        head = answer.lower()
+        assert status(answer) == 503, answer[:1500]
+        assert "retry-after: 300" in head and "cache-control: no-store" in head, answer[:1500]
+        assert "strict-transport-security" in head and "Down for maintenance" in answer, answer[:1500]
+    print(f"maintenance: a visitor gets {answer.splitlines()[0].strip()}, retry-after 300")
+    # Static files, the admins and the host itself (the deploys' checks) still get through.
+    page = from_address(site, ADMIN, "/")
+    assert status(page) == 200, page[:1500]
+    css = re.search(r'href="(/static/[^"]+\.css)"', page)
+    assert css and status(from_address(site, VISITOR, css.group(1))) == 200
+    assert status(curl(site, "/")) == 200
+    # A site run keeps the mode as it is (the admins' addresses are the inventory's, given here as there).
+    again = playbook("site", site, "--tags", "nginx", nginx_maintenance_allowed=[f"{ADMIN}/32"])
+    assert again.returncode == 0, webstack_test.output(again)[-3000:]
+    assert webstack_test.changed(again, site.name) == 0, again.stdout[-3000:]
+    assert status(from_address(site, VISITOR, "/")) == 503
+    assert status(from_address(site, ADMIN, "/")) == 200
+
+
 def test_a_deploy_of_the_same_project_changes_nothing(site: Site) -> None:
     started = time.monotonic()
     run = playbook("deploy", site)
@@ -283,6 +344,17 @@ def test_a_deploy_of_the_same_project_changes_nothing(site: Site) -> None:
     assert run.returncode == 0, webstack_test.output(run)[-3000:]
     print(f"deploy of the unchanged {site.key} project: {seconds:.0f} s, changed={webstack_test.changed(run, site.name)}")
     assert webstack_test.changed(run, site.name) == 0, run.stdout[-3000:]
+
+
+def test_maintenance_mode_off_serves_everyone_again(site: Site) -> None:
+    """After the deploy above, which ran (and checked the site through nginx) in maintenance mode."""
+    maintenance_on_wagtail_only(site)
+    run = playbook("maintenance", site, state="off")
+    assert run.returncode == 0, webstack_test.output(run)[-3000:]
+    assert "maintenance mode off; a visitor gets 200 for /" in webstack_test.output(run)
+    answer = from_address(site, VISITOR, "/")
+    assert status(answer) == 200 and "retry-after" not in answer.lower(), answer[:1500]
+    assert on(site).run(f"grep -c 'Maintenance mode' /etc/nginx/sites-available/{site.app}.conf").stdout.strip() == "0"
 
 
 def test_a_deploy_brings_back_a_worker_stopped_by_its_start_limit(site: Site, tmp_path: Path) -> None:

@@ -23,7 +23,9 @@ HOSTS = ["localhost", "10.0.0.5", "db.example.com", "fd00::5", "/var/run/postgre
 
 def load(monkeypatch: pytest.MonkeyPatch, environment: dict[str, str]) -> ModuleType:
     for name in ("DATABASE_URL", "DJANGO_SECRET_KEY", "DJANGO_DEBUG", "DJANGO_SECURE_HSTS_SECONDS",
-                 "DJANGO_AWS_STORAGE_BUCKET_NAME", "DJANGO_AWS_S3_ENDPOINT_URL", "DJANGO_AWS_S3_REGION_NAME"):
+                 "DJANGO_AWS_STORAGE_BUCKET_NAME", "DJANGO_AWS_S3_ENDPOINT_URL", "DJANGO_AWS_S3_REGION_NAME",
+                 "EMAIL_URL", "DJANGO_DEFAULT_FROM_EMAIL", "DJANGO_SERVER_EMAIL", "SENTRY_DSN", "DJANGO_SETTINGS_MODULE",
+                 "DJANGO_LOG_LEVEL"):
         monkeypatch.delenv(name, raising=False)
     for name, value in environment.items():
         monkeypatch.setenv(name, value)
@@ -132,3 +134,79 @@ def test_a_plain_startproject_passes_the_deployment_checks_with_one_line(tmp_pat
                             check=False, env=clean)
     assert laptop.returncode == 0, laptop.stdout + laptop.stderr
     assert "DEBUG = True" in (package / "settings.py").read_text()
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("smtp://localhost", ("localhost", 25, "", "", False, False)),
+        ("smtp+tls://shop%40example.com:p%40ss%2Fw%3Frd%23@smtp.example.com:2587",
+         ("smtp.example.com", 2587, "shop@example.com", "p@ss/w?rd#", True, False)),
+        ("submission://u:p@mail.example.com", ("mail.example.com", 587, "u", "p", True, False)),
+        ("smtps://u:p@mail.example.com", ("mail.example.com", 587, "u", "p", True, False)),
+        ("smtp+ssl://u:p@mail.example.com", ("mail.example.com", 465, "u", "p", False, True)),
+    ],
+    ids=["plain", "starttls, encoded", "submission", "smtps as django-environ reads it", "tls from the start"],
+)
+def test_the_mail_relay_reads_back_whole(monkeypatch: pytest.MonkeyPatch, url: str, expected: tuple) -> None:
+    settings = load(monkeypatch, dict(environment(), EMAIL_URL=url, DJANGO_DEFAULT_FROM_EMAIL="shop@example.com"))
+    assert (settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_HOST_USER, settings.EMAIL_HOST_PASSWORD,
+            settings.EMAIL_USE_TLS, settings.EMAIL_USE_SSL) == expected
+    assert settings.EMAIL_BACKEND == "django.core.mail.backends.smtp.EmailBackend"
+    assert settings.DEFAULT_FROM_EMAIL == settings.SERVER_EMAIL == "shop@example.com"
+    assert {"EMAIL_HOST", "EMAIL_HOST_PASSWORD", "DEFAULT_FROM_EMAIL", "SERVER_EMAIL"} <= set(settings.__all__)
+
+
+def test_without_a_relay_no_mail_setting_is_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = load(monkeypatch, environment())
+    assert not [name for name in settings.__all__ if name.startswith("EMAIL_") or name.endswith("_EMAIL")]
+
+
+def test_errors_reach_stderr_with_their_traceback(monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture) -> None:
+    """Django's own defaults print a 500's traceback nowhere once DEBUG is off; the drop-in's LOGGING sends it to
+    stderr, which systemd keeps in the journal."""
+    import logging
+    import logging.config
+
+    settings = load(monkeypatch, environment())
+    assert "LOGGING" in settings.__all__
+    logging.config.dictConfig(settings.LOGGING)
+    try:
+        raise RuntimeError("broken home page")
+    except RuntimeError:
+        logging.getLogger("django.request").exception("Internal Server Error: /")
+    logging.getLogger("django.request").debug("not shown at INFO")
+    err = capfd.readouterr().err
+    assert "ERROR django.request: Internal Server Error: /" in err
+    assert "Traceback (most recent call last)" in err and "RuntimeError: broken home page" in err
+    assert "not shown" not in err
+
+
+def test_a_logging_of_the_projects_own_is_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The drop-in is imported at the end of the project's settings: what they set so far is theirs."""
+    import sys
+    from types import ModuleType
+
+    project = ModuleType("mysite_settings_under_test")
+    project.LOGGING = {"version": 1}
+    monkeypatch.setitem(sys.modules, project.__name__, project)
+    settings = load(monkeypatch, dict(environment(), DJANGO_SETTINGS_MODULE=project.__name__))
+    assert "LOGGING" not in settings.__all__
+
+
+def test_an_error_tracker_without_its_sdk_says_what_to_add(monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("django")
+    import builtins
+
+    from django.core.exceptions import ImproperlyConfigured
+
+    real_import = builtins.__import__
+
+    def no_sentry(name: str, *args: object, **kwargs: object) -> object:
+        if name == "sentry_sdk":
+            raise ImportError("No module named 'sentry_sdk'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_sentry)
+    with pytest.raises(ImproperlyConfigured, match="add sentry-sdk to the project's requirements"):
+        load(monkeypatch, dict(environment(), SENTRY_DSN="https://k@o1.ingest.sentry.io/2"))

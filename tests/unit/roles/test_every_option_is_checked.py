@@ -35,6 +35,8 @@ UNCHECKED = {
     "redis_password": "checked for control characters by its own assert; only its SHA-256 reaches a file",
     "release_redis_password": "checked for control characters by its own assert, percent-encoded into the URLs",
     "release_media_s3_secret_access_key": "checked for control characters by the bucket's assert, quoted by the env template",
+    "release_email_url": "a secret: checked as an SMTP URL by the mail assert, which never shows it; quoted by the env template",
+    "release_sentry_dsn": "a secret: checked as a DSN by the mail assert, which never shows it; quoted by the env template",
 }
 
 CHECK = re.compile(r"^\s+- \[(?P<name>[a-z0-9_\[\].]+), \"(?P<kind>[^\"]+)\", ")
@@ -87,3 +89,17 @@ def test_the_unchecked_list_is_honest() -> None:
         assert name in options, name
         assert name not in checked, name
         assert not _pinned(options[name]), name
+
+
+def _descriptions(spec: dict) -> list[str]:
+    text = spec.get("description", [])
+    return [text] if isinstance(text, str) else list(text)
+
+
+@pytest.mark.parametrize("role", NAMES + ["common"])
+def test_no_description_holds_a_template(role: str) -> None:
+    """Ansible templates an argument spec when it checks a role's options: a {{ }} in a description runs."""
+    spec = yaml.safe_load((ROLES / role / "meta" / "argument_specs.yml").read_text())["argument_specs"]
+    found = [f"{entry}.{name}" for entry, point in spec.items() for name, option in point.get("options", {}).items()
+             if any("{{" in text or "{%" in text for text in _descriptions(option))]
+    assert found == []

@@ -28,6 +28,7 @@ from __future__ import annotations
 import ast
 import copy
 import functools
+import re
 import subprocess
 import tempfile
 from pathlib import Path
@@ -104,6 +105,8 @@ SYNTAX = {
 # their preflight's assert when they hold a control character.
 SECRETS = {"release_secret_key", "release_db_password", "postgresql_db_password", "release_redis_password",
            "release_media_s3_secret_access_key"}
+# Secrets that their preflight's assert checks with a kind (its message never shows them).
+SECRET_KINDS = {"release_email_url": "smtp_url?", "release_sentry_dsn": "dsn?"}
 
 # Samples for options whose default is empty, so that there is a value to make hostile.
 SAMPLES = {
@@ -129,6 +132,9 @@ SAMPLES = {
     "release_media_s3_access_key_id": "AKIAEXAMPLE",
     "release_media_s3_secret_access_key": "media-secret",
     "release_media_s3_custom_domain": "media.example.com",
+    "release_email_url": "smtp+tls://shop%40example.com:s3cret@smtp.example.com:587",
+    "release_email_from": "shop@example.com",
+    "release_sentry_dsn": "https://0123abcd@o4500.ingest.sentry.io/4501",
     "processes_declared": {"worker": {"command": "celery -A shop worker --loglevel INFO", "count": 2}},
     "processes_timers": {"tally": {"command": "tally_notes --quiet", "on_calendar": "daily"}},
     "processes_default_group": "webservers",
@@ -228,6 +234,8 @@ def _refused(role: str, name: str, value: object) -> bool:
         return True
     if name in SECRETS:
         return any(c in value for c in "".join(map(chr, [*range(32), 127])))
+    if name in SECRET_KINDS:
+        return bool(validate.check(SECRET_KINDS[name], value))
     # The value as the play holds it (validate_argument_spec converts nothing in the
     # play's variables), checked by every kind the preflight names for the option.
     return any(validate.check(kind, value) for kind in _checks(role).get(name, []))
@@ -388,6 +396,21 @@ def test_without_redis_the_environment_names_none() -> None:
     assert not {"REDIS_URL", "CELERY_BROKER_URL", "CACHE_URL"} & set(_shell_environment(text))
 
 
+def test_mail_and_the_error_tracker_reach_the_environment_when_set() -> None:
+    """EMAIL_URL (django-environ's name), the sender in cookiecutter-django's names, SENTRY_DSN; none when empty."""
+    template = ROLES / "release" / "templates" / "env.j2"
+    base = {"release_db_password": "secret", "__release_secret_file": "/srv/shop/shared/secret_key",
+            "__release_shared": "/srv/shop/shared"}
+    names = {"EMAIL_URL", "DJANGO_DEFAULT_FROM_EMAIL", "DJANGO_SERVER_EMAIL", "SENTRY_DSN"}
+    assert not names & set(_shell_environment(_render("release", template, base)))
+    url = "smtp+tls://shop%40example.com:p%24ss'w`rd\"$x@smtp.example.com:587"
+    dsn = "https://0123abcd@o4500.ingest.sentry.io/4501"
+    read = _shell_environment(_render("release", template, {**base, "release_email_url": url, "release_sentry_dsn": dsn,
+                                                            "release_email_from": "shop@example.com"}))
+    assert {name: read[name] for name in names} == {"EMAIL_URL": url, "DJANGO_DEFAULT_FROM_EMAIL": "shop@example.com",
+                                                    "DJANGO_SERVER_EMAIL": "shop@example.com", "SENTRY_DSN": dsn}
+
+
 def test_the_password_kept_while_it_changes_reads_back_byte_for_byte() -> None:
     """The file the release's commands read after the environment while the database password changes."""
     secret = "".join(chr(c) for c in range(33, 127)) + " é{#{{%"
@@ -421,3 +444,24 @@ def test_nginx_serves_media_from_disk_only_where_uploads_are_there(storage: str,
     assert ("location /media/ {" in text) is served
     assert ("autoindex off;" in text) is served
     assert "location /static/ {" in text
+
+
+@pytest.mark.parametrize("behind", [False, True])
+def test_maintenance_mode_answers_503_except_to_the_health_path_and_the_admins(behind: bool) -> None:
+    template = ROLES / "nginx" / "templates" / "site.conf.j2"
+    off = _render("nginx", template, {"nginx_balancers": ["10.0.0.5"] if behind else []})
+    assert "503" not in off and "Maintenance mode" not in off
+    text = _render("nginx", template, {"__nginx_maintenance_on": True, "nginx_maintenance_allowed": ["198.51.100.7/32"],
+                                       "nginx_health_path": "/healthz", "nginx_maintenance_retry_after": 120,
+                                       "nginx_balancers": ["10.0.0.5"] if behind else []})
+    # The mark a site run reads to keep the mode.
+    assert "\n# Maintenance mode (webstack.django.maintenance): on\n" in text
+    admins = re.search(r"geo \$(\w+)_maintenance_admin \{([^}]*)\}", text)
+    assert admins and admins.group(2).split() == ["default", "0;", "127.0.0.1", "1;", "::1", "1;", "198.51.100.7/32", "1;"]
+    assert re.search(r'map \$\w+_maintenance_admin:\$uri \$\w+_maintenance \{\s*default 1;\s*"~\^1:" 0;\s*"0:/healthz" 0;\s*\}',
+                     text), text
+    app = text.rsplit("    location / {\n", 1)[1]
+    assert app.startswith("        if ($django_maintenance) {\n            return 503;\n        }\n"), app[:200]
+    page = re.search(r"location = /webstack-maintenance.html \{(.*?)\n    \}", text, re.S).group(1)
+    assert "internal;" in page and "add_header Retry-After 120 always;" in page and "no-store" in page
+    assert "error_page 503 /webstack-maintenance.html;" in text

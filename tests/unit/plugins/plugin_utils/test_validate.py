@@ -52,6 +52,11 @@ GOOD: dict[str, list[object]] = {
     "rate": ["10/minute", "1/second", "100/day"],
     "region": ["eu-west-1", "fr-par", "us-east-1", "garage"],
     "s3_bucket": ["media", "shop-media", "media.example.com", "a1b", "x" * 63],
+    "smtp_url": ["smtp://localhost", "smtp+tls://shop%40example.com:p%40ss%2Fw%3Frd%23@smtp.example.com:587",
+                 "smtp+ssl://u:p@smtp.example.com:465", "submission://u:p@mail.example.com", "smtps://10.0.0.5",
+                 "smtp://[2001:db8::25]:2525", "smtp+tls://apikey:SG.a-b_c.d@smtp.sendgrid.net:587?timeout=10"],
+    "dsn": ["https://0123abcd@o4500.ingest.sentry.io/4501", "https://k@glitchtip.example.com/3",
+            "http://key:secret@sentry.internal:9000/sub/path/12"],
     "url": ["https://s3.example.com", "https://s3.fr-par.scw.cloud", "http://webstack-cluster-acme:5000",
             "https://objects.example.com:9000/tenant", "http://10.0.0.5:9000", "http://[2001:db8::1]:9000"],
     "ssh_public_key": [ED25519, RSA, ECDSA, ED25519.rsplit(" ", 1)[0]],
@@ -124,6 +129,12 @@ BAD: dict[str, list[object]] = {
     "region": ["EU-West-1", "-eu", "eu west", "eu_west_1", "x" * 64, ""],
     "s3_bucket": ["ab", "x" * 64, "Media", "media_files", "-media", "media-", "me..dia", "me.-dia", "192.168.5.4",
                   "media\n", ""],
+    "smtp_url": ["smtp.example.com", "http://smtp.example.com", "smtp://", "smtp://user:p@ss word@h",
+                 "smtp://u:p#x@h", "smtp://u:p/x@h", "smtp://h:99999", "smtp://h/path", "smtp://bad_host",
+                 "smtp://h\n", "smtp://[fe80::zz]:25", ""],
+    "dsn": ["0123abcd@o4500.ingest.sentry.io/4501", "https://o4500.ingest.sentry.io/4501", "https://k@h",
+            "https://k@h/project", "https://k@h/1?x=1", "https://k@bad_host/1", "https://k@h:0/1", "https://k y@h/1",
+            "ftp://k@h/1", ""],
     "url": ["s3.example.com", "ftp://s3.example.com", "https://key:secret@s3.example.com", "https://s3.example.com/?x=1",
             "https://s3.example.com/#top", "https://s3 .example.com", "https://bad_host:9000", "https://h:99999",
             "https://[fe80::zz]:9000", "https://h/a b", "https://h/a\nb", "https://", ""],
@@ -296,3 +307,11 @@ def test_disagreements_never_show_a_secret() -> None:
     (message,) = validate.disagreements(contract, secret=["db_password"])
     assert "s3cret" not in message
     assert "postgresql_db_password and release_db_password differ" in message
+
+
+def test_a_secret_url_is_never_shown() -> None:
+    """The SMTP URL and the DSN hold passwords and keys: their messages never repeat them."""
+    for kind, value in (("smtp_url", "smtp://user:hunter2@bad_host"), ("dsn", "https://hunter2@h/x"),
+                        ("smtp_url", "ftp://user:hunter2@h")):
+        why = validate.KINDS[kind](value)
+        assert why and "hunter2" not in why, why
