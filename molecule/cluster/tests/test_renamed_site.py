@@ -64,7 +64,7 @@ def test_a_domain_change_under_load_fails_no_request(client: Host, tmp_path: Pat
     # HAProxy's counters start again at each reload (the new names): the app says which host answered.
     assert sorted(counts["served_by"]) == WEB, counts
     # Both web hosts served the new name beside the old ones before either redirected to it.
-    interim = run.stdout.split("Site | Serve the new name on every web host before any redirects to it]", 1)
+    interim = webstack_test.plain(run.stdout).split("Site | Serve the new name on every web host before any redirects to it]", 1)
     assert len(interim) == 2, run.stdout[-3000:]
     included = re.search(r"^included: \S+/load\.yml for (.+)$", interim[1].split("TASK [", 1)[0], re.MULTILINE)
     web_hosts = sorted(webstack_test.container(name) for name in WEB)
