@@ -174,6 +174,12 @@ def test_new_release_under_load(app: Host, tmp_path: Path) -> None:
     with webstack_test.load(NAME) as counts:
         run = playbook("deploy.yml", webstack_source_path=str(webstack_test.app_with_migration(tmp_path)))
     assert run.returncode == 0, run.stdout[-3000:]
+    # A dump before the migration: the schema without the new column.
+    dump = re.search(r"dumped shop to (/var/backups/postgresql/shop-\w+\.pgc) \(\d+ bytes\)", webstack_test.output(run))
+    assert dump, webstack_test.output(run)[-3000:]
+    schema = app.check_output(f"pg_restore --schema-only --table=notes_note -f - {dump.group(1)}")
+    assert "CREATE TABLE public.notes_note" in schema and "pinned" not in schema
+    print(f"dumped before the migration: {dump.group(0)}")
     # The migration ran once, before the switch, and the old release kept serving meanwhile.
     assert sql(app, "SELECT count(*) FROM django_migrations WHERE app = 'notes' AND name = '0003_note_pinned'") == "1"
     assert sql(app, "SELECT column_default FROM information_schema.columns "
@@ -374,6 +380,38 @@ BROKEN_MIGRATION = """from django.db import migrations
 class Migration(migrations.Migration):
     dependencies = [("notes", "0002_words_tally")]
     operations = [migrations.RunSQL("SELECT webstack_no_such_function()")]
+"""
+
+
+@webstack_test.only_on("trixie")
+def test_a_dump_that_fails_stops_the_release_before_its_migration(app: Host, tmp_path: Path) -> None:
+    """The dump before a migration cannot be written: the release stops there, quoting the dump's own error, and
+    neither the migration nor the switch happens."""
+    serving = version(app)["revision"]
+    variant = webstack_test.app_with_migration(tmp_path, "another-migration")
+    (variant / "notes" / "migrations" / "0004_noop.py").write_text(NOOP_MIGRATION)
+    app.check_output("mv /var/backups/postgresql /var/backups/postgresql.aside && touch /var/backups/postgresql")
+    try:
+        run = playbook("deploy.yml", webstack_source_path=str(variant))
+    finally:
+        app.check_output("rm /var/backups/postgresql && mv /var/backups/postgresql.aside /var/backups/postgresql")
+    output = webstack_test.output(run)
+    assert run.returncode != 0
+    for part in ('stopped at "Prepare | Dump the database before the migration"', "cannot create /var/backups/postgresql/",
+                 "still serves the release and the settings it served before"):
+        assert part in output, f"{part!r} missing from: {output[-3000:]}"
+    print(f"dump failed: {webstack_test.refusal(run)[:600]}")
+    assert version(app)["revision"] == serving
+    assert sql(app, "SELECT count(*) FROM django_migrations WHERE name = '0004_noop'") == "0"
+    assert lock_holder(app) == ""
+
+
+NOOP_MIGRATION = """from django.db import migrations
+
+
+class Migration(migrations.Migration):
+    dependencies = [("notes", "0003_note_pinned")]
+    operations = [migrations.RunSQL("SELECT 1", migrations.RunSQL.noop)]
 """
 
 
