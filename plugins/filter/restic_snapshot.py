@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from ansible.errors import AnsibleFilterError
 
@@ -63,7 +63,7 @@ def _time(text: str) -> datetime:
     """An ISO 8601 time, as restic writes it or a user types it; UTC when it names no zone."""
     value = _FRACTION.sub(r"\1", text.strip().replace("Z", "+00:00"))
     moment = datetime.fromisoformat(value)
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _shown(snapshot: dict) -> str:

@@ -320,6 +320,47 @@ def dsn(value: object) -> str | None:
     return _authority(authority)
 
 
+def restic_repository(value: object) -> str | None:
+    """A restic repository off the host: sftp:[USER@]HOST:/PATH (or sftp://[USER@]HOST[:PORT]//PATH),
+    s3:https://HOST/BUCKET[/PREFIX] or rest:https://HOST[:PORT]/[PATH]. A local path is refused: a backup must not
+    live on the host it protects. The messages never show the value (a REST URL may hold a password)."""
+    if (why := _not_text(value)) is not None:
+        return why
+    if re.search(r"\s", value):
+        return "has a space in it"
+    kind, colon, rest = value.partition(":")
+    if not colon or kind not in ("sftp", "s3", "rest"):
+        return ("is not a restic repository off this host: sftp:USER@HOST:/PATH, s3:https://HOST/BUCKET or "
+                "rest:https://HOST:8000/ (a local path would keep the backup on the host it protects)")
+    if kind == "sftp":
+        if rest.startswith("//"):
+            authority, slash, path = rest[2:].partition("/")
+            where = authority.rpartition("@")[2]
+            return _authority(where) or (None if slash and path else "has no path after its host")
+        where, colon, path = rest.partition(":")
+        if not colon or not path:
+            return "is not sftp:USER@HOST:/PATH (a host, a colon, then the path on it)"
+        user, at, host_name = where.rpartition("@")
+        if at and login_name(user) is not None:
+            return "has a user that is not a login name"
+        return None if host(host_name) is None else "has a host that is not a host name or an IP address"
+    if kind == "s3":
+        rest_of_url, why = _http(rest, "an S3 URL")
+        if why:
+            return "is not s3:https://HOST/BUCKET[/PREFIX]"
+        authority, slash, path = rest_of_url.partition("/")
+        if "@" in authority:
+            return "has credentials in it: the keys have options of their own"
+        bucket = path.split("/", 1)[0]
+        if not slash or s3_bucket(bucket) is not None:
+            return "does not name a bucket after its host (s3:https://HOST/BUCKET)"
+        return _authority(authority)
+    rest_of_url, why = _http(rest, "a REST server's URL")
+    if why:
+        return "is not rest:https://HOST[:PORT]/[PATH]"
+    return _authority(rest_of_url.partition("/")[0].rpartition("@")[2])
+
+
 def s3_bucket(value: object) -> str | None:
     """An S3 bucket name as every S3 service takes it: 3 to 63 lower-case letters, digits, dots and hyphens, a
     letter or digit at each end, no two dots together, not shaped as an IP address."""
@@ -834,6 +875,7 @@ KINDS: dict[str, Callable[[object], str | None]] = {
     "rate": rate,
     "region": region,
     "relative_path": relative_path,
+    "restic_repository": restic_repository,
     "s3_bucket": s3_bucket,
     "smtp_url": smtp_url,
     "dsn": dsn,

@@ -89,6 +89,8 @@ CONTEXT = {
     "webstack_timers": {"tally": {"command": "tally_notes --quiet", "on_calendar": "daily"}},
     # Media in a bucket, so that its settings reach the environment file.
     "webstack_media_storage": "s3",
+    # The backup role's timer template, as its vars pass each calendar.
+    "__backup_calendar": "daily",
 }
 
 # The syntax of each file, where it cannot quote some characters (validate._UNSAFE_FOR).
@@ -104,7 +106,7 @@ SYNTAX = {
 # The secrets: typed "str" with no validator (their values are never shown), refused by
 # their preflight's assert when they hold a control character.
 SECRETS = {"release_secret_key", "release_db_password", "postgresql_db_password", "release_redis_password",
-           "release_media_s3_secret_access_key"}
+           "release_media_s3_secret_access_key", "backup_password", "backup_s3_secret_access_key"}
 # Secrets that their preflight's assert checks with a kind (its message never shows them).
 SECRET_KINDS = {"release_email_url": "smtp_url?", "release_sentry_dsn": "dsn?"}
 

@@ -53,8 +53,9 @@ def test_the_order_restic_prints_does_not_matter() -> None:
 @pytest.mark.parametrize(
     ("at", "tag", "message"),
     [
-        ("2026-12-01", "", "no snapshot taken at or before 2026-12-01T23:59:59.999999+00:00. The newest there are: "
-                            "dddd5555 2026-12-05T09:00:00 db2 [shop,database]"),
+        ("2026-12-01", "",
+         "no snapshot taken at or before 2026-12-01T23:59:59.999999+00:00. The newest there are: "
+         "dddd5555 2026-12-05T09:00:00 db2 [shop,database]"),
         ("latest", "nothing", "no snapshot at all of tag nothing. The newest there are: none"),
         ("dddd", "", "is not latest, a snapshot id"),
         ("dddd0000", "", "no snapshot named dddd0000"),
