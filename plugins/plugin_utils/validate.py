@@ -12,7 +12,9 @@ Kinds are names from ``KINDS``; a kind may be wrapped:
 - ``kind?``        the empty string (or None) is accepted too;
 - ``list:kind``    a list whose every element is of that kind;
 - ``keys:kind``    a mapping whose every key is of that kind;
-- ``values:kind``  a mapping whose every value is of that kind.
+- ``values:kind``  a mapping whose every value is of that kind;
+- ``secret:kind``  a value of that kind whose messages never show it (a password,
+  a URL with one in it): "its value (not shown) is not ...".
 """
 
 from __future__ import annotations
@@ -696,6 +698,14 @@ def host(value: object) -> str | None:
     return None
 
 
+def passphrase(value: object) -> str | None:
+    """A password that guards data: a line of text of at least 12 characters."""
+    why = text(value)
+    if why is not None:
+        return why
+    return None if len(str(value)) >= 12 else "is shorter than 12 characters"
+
+
 def multiline_text(value: object) -> str | None:
     """Text that may span lines, with no other control character."""
     if (why := _not_text(value)) is not None:
@@ -849,6 +859,7 @@ KINDS: dict[str, Callable[[object], str | None]] = {
     "lb_backend": lb_backend,
     "private_address": private_address,
     "multiline_text": multiline_text,
+    "passphrase": passphrase,
     "origin": origin,
     "percent": _bounded(0, 100),
     "positive": _bounded(1),
@@ -917,6 +928,11 @@ def check(kind: str, value: object) -> list[str]:
         if not isinstance(value, list | tuple):
             return [f"{_shown(value)} is {_type_name(value)}, not a list"]
         return [f"[{index}] {problem}" for index, item in enumerate(value) for problem in check(inner, item)]
+    if wrapper == "secret":
+        if inner not in KINDS:
+            raise ValueError(f"unknown kind {kind!r}")
+        why = KINDS[inner](value)
+        return [] if why is None else [f"its value (not shown) {why}"]
     if wrapper in ("keys", "values"):
         if not isinstance(value, Mapping):
             return [f"{_shown(value)} is {_type_name(value)}, not a mapping"]

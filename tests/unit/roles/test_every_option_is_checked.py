@@ -35,12 +35,7 @@ UNCHECKED = {
     "redis_password": "checked for control characters by its own assert; only its SHA-256 reaches a file",
     "release_redis_password": "checked for control characters by its own assert, percent-encoded into the URLs",
     "release_media_s3_secret_access_key": "checked for control characters by the bucket's assert, quoted by the env template",
-    "release_email_url": "a secret: checked as an SMTP URL by the mail assert, which never shows it; quoted by the env template",
-    "backup_password": "a secret: checked for length and control characters by the repository's assert, never shown",
-    "backup_s3_secret_access_key": "a secret: checked for control characters by the repository's assert, quoted by the env template",
     "backup_ssh_key": "a private key, checked for OpenSSH's header by the repository's assert, written whole to a 0600 file",
-    "backup_ssh_known_hosts": "checked for control characters by the repository's assert, written whole to a 0600 file",
-    "release_sentry_dsn": "a secret: checked as a DSN by the mail assert, which never shows it; quoted by the env template",
 }
 
 CHECK = re.compile(r"^\s+- \[(?P<name>[a-z0-9_\[\].]+), \"(?P<kind>[^\"]+)\", ")

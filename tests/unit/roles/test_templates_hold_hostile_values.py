@@ -106,9 +106,7 @@ SYNTAX = {
 # The secrets: typed "str" with no validator (their values are never shown), refused by
 # their preflight's assert when they hold a control character.
 SECRETS = {"release_secret_key", "release_db_password", "postgresql_db_password", "release_redis_password",
-           "release_media_s3_secret_access_key", "backup_password", "backup_s3_secret_access_key"}
-# Secrets that their preflight's assert checks with a kind (its message never shows them).
-SECRET_KINDS = {"release_email_url": "smtp_url?", "release_sentry_dsn": "dsn?"}
+           "release_media_s3_secret_access_key"}
 
 # Samples for options whose default is empty, so that there is a value to make hostile.
 SAMPLES = {
@@ -236,8 +234,6 @@ def _refused(role: str, name: str, value: object) -> bool:
         return True
     if name in SECRETS:
         return any(c in value for c in "".join(map(chr, [*range(32), 127])))
-    if name in SECRET_KINDS:
-        return bool(validate.check(SECRET_KINDS[name], value))
     # The value as the play holds it (validate_argument_spec converts nothing in the
     # play's variables), checked by every kind the preflight names for the option.
     return any(validate.check(kind, value) for kind in _checks(role).get(name, []))

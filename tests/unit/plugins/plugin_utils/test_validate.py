@@ -56,6 +56,7 @@ GOOD: dict[str, list[object]] = {
                           "sftp://restic@10.0.0.9:2222//srv/restic", "s3:https://s3.eu-central-1.amazonaws.com/shop-backups",
                           "s3:https://objects.example.com:9000/backups/shop", "rest:https://backup.example.com:8000/shop/",
                           "rest:http://user:p%40ss@10.0.0.9:8000/"],
+    "passphrase": ["correct horse battery staple", "12characters", "p@ss w0rd; with 'quotes' and $signs"],
     "smtp_url": ["smtp://localhost", "smtp+tls://shop%40example.com:p%40ss%2Fw%3Frd%23@smtp.example.com:587",
                  "smtp+ssl://u:p@smtp.example.com:465", "submission://u:p@mail.example.com", "smtps://10.0.0.5",
                  "smtp://[2001:db8::25]:2525", "smtp+tls://apikey:SG.a-b_c.d@smtp.sendgrid.net:587?timeout=10"],
@@ -137,6 +138,7 @@ BAD: dict[str, list[object]] = {
                           "sftp:Bad User@h:/x", "sftp://h", "s3:s3.amazonaws.com/bucket", "s3:https://h",
                           "s3:https://key:secret@h/bucket", "s3:https://h/Bad_Bucket", "rest:h:8000", "b2:bucket:path",
                           "sftp:h:/a b", ""],
+    "passphrase": ["", "short", "eleven char", "twelve chars\n", "a tab\there in it", 123456789012, None],
     "smtp_url": ["smtp.example.com", "http://smtp.example.com", "smtp://", "smtp://user:p@ss word@h",
                  "smtp://u:p#x@h", "smtp://u:p/x@h", "smtp://h:99999", "smtp://h/path", "smtp://bad_host",
                  "smtp://h\n", "smtp://[fe80::zz]:25", ""],
@@ -323,3 +325,16 @@ def test_a_secret_url_is_never_shown() -> None:
                         ("smtp_url", "ftp://user:hunter2@h")):
         why = validate.KINDS[kind](value)
         assert why and "hunter2" not in why, why
+
+
+def test_a_secret_kind_never_shows_its_value() -> None:
+    """secret:kind checks as kind does, and says "its value (not shown)" where the value would be."""
+    assert validate.check("secret:passphrase", "hunter2") == ["its value (not shown) is shorter than 12 characters"]
+    assert validate.check("secret:text", "hunter2\nmore") == [
+        "its value (not shown) contains a control character (newline, tab, NUL, ...)"]
+    assert validate.check("secret:passphrase?", "") == []
+    assert validate.check("secret:passphrase", "a long enough one") == []
+    found = validate.problems([["backup_password", "secret:passphrase", "hunter2"]], "db1")
+    assert found == ["db1: backup_password: its value (not shown) is shorter than 12 characters"]
+    with pytest.raises(ValueError, match="unknown kind"):
+        validate.check("secret:nothing", "x")
