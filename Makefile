@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 DISTROS ?= bookworm trixie
 # Scenarios in the order `make test` runs them: the longest first, so that its
 # result comes first.
-SCENARIOS := cluster site_invalid base postgresql release wagtail twelve_factor
+SCENARIOS := cluster site_invalid postgresql release wagtail twelve_factor
 
 # The interpreter the venv is made from, found before the venv joins PATH.
 SYSTEM_PYTHON := $(shell command -v python3)

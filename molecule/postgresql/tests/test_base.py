@@ -1,4 +1,4 @@
-"""Behaviour of a host converged with webstack.django.base, seen from inside
+"""Behaviour of a host converged with webstack.django.base (the database host), seen from inside
 and from a probe host outside its firewall."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import webstack_test
 from passlib.hash import sha512_crypt
 from testinfra.host import Host
 
-testinfra_hosts = [webstack_test.container("webstack-base")]
+testinfra_hosts = [webstack_test.container("webstack-db")]
 
 SSH = "timeout 20 ssh"
 SSH_OPTS = "-o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o ConnectTimeout=5"
@@ -63,13 +63,13 @@ def test_sshd_config_is_valid_and_service_runs(base: Host) -> None:
 
 
 def test_admin_logs_in_with_key_and_has_sudo(probe: Host) -> None:
-    out = probe.check_output(f"{SSH} {SSH_OPTS} deploy@webstack-base 'id -nG; sudo -n true && echo sudo-ok'")
+    out = probe.check_output(f"{SSH} {SSH_OPTS} deploy@webstack-db 'id -nG; sudo -n true && echo sudo-ok'")
     assert "sshlogin" in out.split()
     assert "sudo-ok" in out
 
 
 def test_password_sudo_admin_needs_its_password(probe: Host, base: Host) -> None:
-    result = probe.run(f"{SSH} {SSH_OPTS} operator@webstack-base 'sudo -n true'")
+    result = probe.run(f"{SSH} {SSH_OPTS} operator@webstack-db 'sudo -n true'")
     assert result.rc != 0
     assert "password is required" in result.stderr
     # The hash on the host is the one passlib made from the vaulted password.
@@ -83,7 +83,7 @@ def test_password_sudo_admin_needs_its_password(probe: Host, base: Host) -> None
 def test_root_login_refused_even_with_an_authorized_key(probe: Host, base: Host) -> None:
     # prepare.yml put the probe's key into /root/.ssh/authorized_keys.
     assert "probe" in base.check_output("cat /root/.ssh/authorized_keys")
-    result = probe.run(f"{SSH} {SSH_OPTS} root@webstack-base true")
+    result = probe.run(f"{SSH} {SSH_OPTS} root@webstack-db true")
     assert result.rc == 255
     assert "Permission denied" in result.stderr
 
@@ -91,7 +91,7 @@ def test_root_login_refused_even_with_an_authorized_key(probe: Host, base: Host)
 def test_password_login_is_not_offered(probe: Host) -> None:
     result = probe.run(
         f"{SSH} {SSH_OPTS} -o PubkeyAuthentication=no -o PreferredAuthentications=password,keyboard-interactive "
-        "operator@webstack-base true"
+        "operator@webstack-db true"
     )
     assert result.rc == 255
     assert re.search(r"Permission denied \(publickey\)", result.stderr), result.stderr
@@ -107,7 +107,7 @@ def test_absent_admin_is_gone_and_sudoers_is_valid(base: Host) -> None:
 
 
 def test_ssh_audit_finds_no_failure(probe: Host) -> None:
-    out = probe.run("ssh-audit -n webstack-base").stdout
+    out = probe.run("ssh-audit -n webstack-db").stdout
     findings = re.findall(r"^\((kex|key|enc|mac|gen)\) (\S+)\s+-- \[(fail|warn)\] (.*)$", out, re.M)
     assert "(gen) banner: SSH-2.0-OpenSSH" in out, out
     print(f"ssh-audit findings: {findings or 'none'}")
@@ -156,7 +156,7 @@ def test_firewall_leaves_other_tables_alone(base: Host) -> None:
 
 def test_port_scan_from_probe_sees_only_allowed_ports(probe: Host) -> None:
     xml = probe.check_output(
-        "nmap -Pn -n -p 1-65535 -T4 --max-retries 1 --min-rate 5000 --host-timeout 180s -oX - webstack-base"
+        "nmap -Pn -n -p 1-65535 -T4 --max-retries 1 --min-rate 5000 --host-timeout 180s -oX - webstack-db"
     )
     root = ET.fromstring(xml)
     states = {int(p.get("portid")): p.find("state").get("state") for p in root.iter("port")}
@@ -171,8 +171,8 @@ def test_port_scan_from_probe_sees_only_allowed_ports(probe: Host) -> None:
 def test_allowed_source_only(base: Host, probe: Host) -> None:
     # Both listeners answer on the host itself; only the firewall tells them apart.
     assert base.run("python3 -c 'import urllib.request as u; u.urlopen(\"http://127.0.0.1:8081/\", timeout=3)'").rc == 0
-    assert probe.run("timeout 5 bash -c '</dev/tcp/webstack-base/8080'").rc == 0
-    assert probe.run("timeout 5 bash -c '</dev/tcp/webstack-base/8081'").rc != 0
+    assert probe.run("timeout 5 bash -c '</dev/tcp/webstack-db/8080'").rc == 0
+    assert probe.run("timeout 5 bash -c '</dev/tcp/webstack-db/8081'").rc != 0
 
 
 # --- Sysctl --------------------------------------------------------------------
@@ -268,10 +268,10 @@ def test_fail2ban_bans_a_guessing_client(base: Host, probe: Host, probe_ip: str)
         deadline = time.monotonic() + 60
         attempt = 0
         while not banned() and time.monotonic() < deadline:
-            probe.run(f"timeout 5 ssh {SSH_OPTS} -i /dev/null nobody-{attempt}@webstack-base true")
+            probe.run(f"timeout 5 ssh {SSH_OPTS} -i /dev/null nobody-{attempt}@webstack-db true")
             attempt += 1
         assert probe_ip in base.check_output("fail2ban-client get sshd banned")
         assert probe_ip in base.check_output("nft list table inet f2b-table")
-        assert probe.run("timeout 5 bash -c '</dev/tcp/webstack-base/22'").rc != 0
+        assert probe.run("timeout 5 bash -c '</dev/tcp/webstack-db/22'").rc != 0
     finally:
         base.run(f"fail2ban-client set sshd unbanip {probe_ip}")
