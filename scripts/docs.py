@@ -16,7 +16,8 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-ROLES = ["base", "python", "postgresql", "redis", "backup", "gunicorn", "release", "processes", "nginx", "keepalived", "haproxy", "common"]
+ROLES = ["base", "python", "postgresql", "redis", "backup", "gunicorn", "release", "processes", "nginx", "keepalived", "haproxy",
+         "common"]
 # Where each role runs in the site playbook, hence where its options go in an inventory.
 # Redis's options go to `all`: the topology picks its host (the redis group's, else the database host).
 GROUPS = {"all": ["common", "base", "redis", "backup"], "dbservers": ["postgresql"],
