@@ -46,7 +46,7 @@ run_release() {
     passed=$((passed + p))
     failed=$((failed + f))
     # The test lines worth reading in CI: figures the tests print, and failures.
-    grep -E '^(load|deploy|rolling|rollback|gunicorn|broken|failing|renewal|systemd-analyze|issuer|ssh-audit|open ports|refused|wsgi|put back|wagtail:|twelve-factor:|check-mode)' "$log" || true
+    grep -E '^(load|deploy|rolling|rollback|gunicorn|broken|failing|renewal|systemd-analyze|issuer|ssh-audit|open ports|refused|wsgi|put back|wagtail:|twelve-factor:|check-mode|restore drill)' "$log" || true
     if [ "$result" != ok ]; then
       echo "--- last 150 lines of $log"
       tail -n 150 "$log"
