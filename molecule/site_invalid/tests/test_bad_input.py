@@ -93,6 +93,11 @@ CASES: dict[str, tuple[dict, list[str]]] = {
     "a newline in a server setting": ({"postgresql_settings": {"work_mem": "4MB\nlisten_addresses = '*'"}},
                                       ["postgresql_settings", "control character"]),
     "a short database password": ({"webstack_db_password": "short"}, ["postgresql_db_password"]),
+    # --- backup ---------------------------------------------------------------------------------
+    "backups kept on the host, with a short password": (
+        {"webstack_backup_repository": "/var/backups/restic", "webstack_backup_password": "hunter2"},
+        ["backup_repository", "a local path would keep the backup on the host it protects",
+         "backup_password: its value (not shown) is shorter than 12 characters"]),
     # --- python, gunicorn, release, nginx -------------------------------------------------------
     "an app root in /etc": ({"webstack_app_root": "/etc/shop"}, ["python_app_root", "/etc"]),
     "workers in words": ({"gunicorn_workers": "four"}, ["gunicorn_workers", "int"]),
