@@ -26,19 +26,18 @@ def outsider() -> Host:
     return webstack_test.host("webstack-outsider")
 
 
-@pytest.fixture(scope="session")
-def base() -> Host:
-    """The host converged with webstack.django.base (with PostgreSQL and Redis on it)."""
-    return webstack_test.host("webstack-db")
+# The base role's tests name the host under test and its probe: the database host and the outsider.
+@pytest.fixture(scope="module")
+def base(db: Host) -> Host:
+    return db
 
 
-@pytest.fixture(scope="session")
-def probe() -> Host:
-    """A second host on the same network, outside the firewall (the outsider)."""
-    return webstack_test.host("webstack-outsider")
+@pytest.fixture(scope="module")
+def probe(outsider: Host) -> Host:
+    return outsider
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def probe_ip(probe: Host) -> str:
     return probe.check_output("hostname -I").split()[0]
 
