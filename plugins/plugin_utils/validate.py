@@ -567,6 +567,29 @@ duration = _matching(
     "An HAProxy time: a positive number with an optional unit (us, ms, s, m, h, d).",
 )
 
+_PROMETHEUS_DURATION = re.compile(r"(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?")
+_PROMETHEUS_UNITS = (365 * 86400, 7 * 86400, 86400, 3600, 60, 1, 0.001)
+
+
+def prometheus_seconds(value: object) -> float | None:
+    """The seconds of a Prometheus duration ("30s", "5m", "1h30m", "2w"), or None when it is not one."""
+    if not isinstance(value, str) or not value:
+        return None
+    match = _PROMETHEUS_DURATION.fullmatch(value)
+    if match is None or not any(match.groups()):
+        return None
+    return sum(int(count) * unit for count, unit in zip(match.groups(), _PROMETHEUS_UNITS, strict=True) if count)
+
+
+def prometheus_duration(value: object) -> str | None:
+    """A Prometheus duration: numbers with units from the largest down, y w d h m s ms ("30s", "5m", "1h30m")."""
+    if (why := _not_text(value)) is not None:
+        return why
+    if prometheus_seconds(value) is None:
+        return 'is not a Prometheus duration such as "30s", "5m" or "1h30m" (units y, w, d, h, m, s, ms, largest first)'
+    return None
+
+
 interface_name = _matching(
     r"[A-Za-z0-9_.:@-]{1,15}",
     "is not a network interface name (at most 15 letters, digits and _ . : @ -)",
@@ -882,6 +905,7 @@ KINDS: dict[str, Callable[[object], str | None]] = {
     "ip_network": ip_network,
     "login_name": login_name,
     "port": port,
+    "prometheus_duration": prometheus_duration,
     "python_module": python_module,
     "rate": rate,
     "region": region,

@@ -19,8 +19,8 @@ description:
     group_name (an inventory group), host (a host name or an IP address), hostname (RFC 1123, IDNA), interface_name,
     ip_address, ip_network, kernel_module, lb_backend (a balancer's backend, {name, address}), login_name,
     multiline_text, origin (a CSRF trusted origin), passphrase (a line of 12 characters or more), percent, port,
-    positive (a whole number from 1), private_address (loopback or a private network), process (an entry of
-    webstack_processes), process_name, python_module, rate, region (of an object store), relative_path,
+    positive (a whole number from 1), private_address (loopback or a private network), prometheus_duration (30s, 1h30m),
+    process (an entry of webstack_processes), process_name, python_module, rate, region (of an object store), relative_path,
     restic_repository (off the host), s3_bucket (a bucket name), size,
     smtp_url (an SMTP relay, as EMAIL_URL), sql_identifier, ssh_algorithm, ssh_public_key (its key data whole),
     sysctl_key, sysctl_value, text (no control character), text_apt, text_haproxy, text_nft, text_nginx, text_sshd

@@ -1,6 +1,6 @@
 """Bad input through the site playbook is refused before any change, naming the variable.
 
-Each case runs `webstack.django.site` against a bare host (in both groups) with one
+Each case runs `webstack.django.site` against a bare host (in every group) with one
 wrong input. The validation play must refuse it: the run fails, the message holds the
 variable's name (and what is wrong), the recap counts no change, and the host's files,
 nftables ruleset and package list are as they were.
@@ -98,6 +98,13 @@ CASES: dict[str, tuple[dict, list[str]]] = {
         {"webstack_backup_repository": "/var/backups/restic", "webstack_backup_password": "hunter2"},
         ["backup_repository", "a local path would keep the backup on the host it protects",
          "backup_password: its value (not shown) is shorter than 12 characters"]),
+    # --- monitoring -----------------------------------------------------------------------------
+    "an alert that does not exist, and a duration in words": (
+        {"monitoring_alert_for": {"host_gone": "5m"}, "monitoring_backup_max_age": "a day"},
+        ["monitoring_backup_max_age", "is not a Prometheus duration"]),
+    "alerts mailed with no relay": (
+        {"monitoring_alert_email_to": ["ops@example.test"], "monitoring_alert_for": {"host_gone": "5m"}},
+        ["monitoring_alert_for names no alert: host_gone", "monitoring_alert_email_to needs an SMTP relay"]),
     # --- python, gunicorn, release, nginx -------------------------------------------------------
     "an app root in /etc": ({"webstack_app_root": "/etc/shop"}, ["python_app_root", "/etc"]),
     "workers in words": ({"gunicorn_workers": "four"}, ["gunicorn_workers", "int"]),
@@ -193,7 +200,7 @@ def test_uncommitted_changes_are_refused(bare: Host, tmp_path: Path) -> None:
 
 def test_the_cases_cover_every_role() -> None:
     named = " ".join(word for _, expected in CASES.values() for word in expected)
-    for prefix in ("base_", "postgresql_", "python_", "gunicorn_", "release_", "nginx_"):
+    for prefix in ("base_", "postgresql_", "python_", "gunicorn_", "release_", "nginx_", "monitoring_"):
         assert prefix in named, prefix
     assert len(CASES) >= 40
 

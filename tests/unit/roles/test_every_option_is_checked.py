@@ -21,7 +21,8 @@ import yaml
 from ansible_collections.webstack.django.plugins.plugin_utils import validate
 
 ROLES = Path(__file__).resolve().parents[3] / "roles"
-NAMES = ["base", "python", "postgresql", "redis", "backup", "gunicorn", "release", "processes", "nginx", "keepalived", "haproxy"]
+NAMES = ["base", "python", "postgresql", "redis", "backup", "gunicorn", "release", "processes", "nginx", "keepalived", "haproxy",
+         "monitoring"]
 
 # Options no validator sees, and why nothing from them can break a file.
 UNCHECKED = {
@@ -35,6 +36,8 @@ UNCHECKED = {
     "redis_password": "checked for control characters by its own assert; only its SHA-256 reaches a file",
     "release_redis_password": "checked for control characters by its own assert, percent-encoded into the URLs",
     "release_media_s3_secret_access_key": "checked for control characters by the bucket's assert, quoted by the env template",
+    "monitoring_5xx_ratio": "a float by its argument spec, kept between 0 and 1 by the monitoring preflight's assert",
+    "redis_monitoring_password": "derived from the checked redis_password; only its SHA-256 reaches a file",
     "backup_ssh_key": "a private key, checked for OpenSSH's header by the repository's assert, written whole to a 0600 file",
 }
 

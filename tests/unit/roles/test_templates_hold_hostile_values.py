@@ -91,6 +91,9 @@ CONTEXT = {
     "webstack_media_storage": "s3",
     # The backup role's timer template, as its vars pass each calendar.
     "__backup_calendar": "daily",
+    # The monitoring role's targets: the hosts' addresses (topology.yml's).
+    "webstack_private_address": "10.0.0.5",
+    "hostvars": {"web1": {"webstack_private_address": "10.0.0.5"}},
 }
 
 # The syntax of each file, where it cannot quote some characters (validate._UNSAFE_FOR).
@@ -138,6 +141,11 @@ SAMPLES = {
     "processes_declared": {"worker": {"command": "celery -A shop worker --loglevel INFO", "count": 2}},
     "processes_timers": {"tally": {"command": "tally_notes --quiet", "on_calendar": "daily"}},
     "processes_default_group": "webservers",
+    "monitoring_alert_email_to": ["ops@example.com"],
+    "monitoring_alert_email_from": "alerts@example.com",
+    "monitoring_smtp_url": "smtp+tls://alerts%40example.com:s3cret@smtp.example.com:587",
+    "monitoring_alert_webhook_url": "https://hooks.example.com/alerts",
+    "monitoring_probe_ca_file": "/usr/local/share/ca-certificates/site.crt",
     "postgresql_settings": {"work_mem": "8MB"},
     "postgresql_client_addresses": ["10.0.0.0/8"],
     "postgresql_backup_hook": "/usr/local/bin/ship-dump",
