@@ -67,8 +67,9 @@ def test_sysstat_collects_on_its_timer(base: Host) -> None:
         state = unit(base, timer)
         assert (state["UnitFileState"], state["ActiveState"]) == ("enabled", "active"), timer
     assert 'ENABLED="true"' in base.file("/etc/default/sysstat").content_string
-    # The service the timer starts takes a sample; sar reads it back.
-    base.check_output("systemctl start sysstat-collect.service")
+    # The service the timer starts takes a sample; sar reads back the interval between two of them (right after
+    # sysstat's start, there is one sample at most: sar shows the restart alone).
+    base.check_output("systemctl start sysstat-collect.service && sleep 1 && systemctl start sysstat-collect.service")
     out = base.check_output("sar -u")
     assert re.search(r"^\S+(\s+\S+)?\s+all\s+\d", out, re.MULTILINE), out
 
